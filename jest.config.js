@@ -1,0 +1,41 @@
+// One Jest run, three tiers: unit tests beside the code, integration tests against real services and the
+// embedded adapters, end-to-end tests of the whole system. `npm test` runs all three.
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+);
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+// @kubernetes/client-node 1.x ships ES modules only; Jest runs CommonJS, so SWC transforms it too.
+const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleNameMapper,
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.somnus/'],
+  testTimeout: 30000,
+};
+
+module.exports = {
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/**/*.spec.ts'] },
+    { ...base, displayName: 'integration', testMatch: ['<rootDir>/**/*.int-spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e-spec.ts'] },
+  ],
+};
