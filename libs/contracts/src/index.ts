@@ -4,3 +4,4 @@ export * from './node.schema';
 export * from './lifecycle.schema';
 export * from './catalogue';
 export * from './validation';
+export * from './node-protocol';
