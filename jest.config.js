@@ -28,11 +28,11 @@ const base = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.somnus/'],
-  testTimeout: 30000,
 };
 
 module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  testTimeout: 30000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/**/*.int-spec.ts'] },

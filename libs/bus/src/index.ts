@@ -1,0 +1,4 @@
+export * from './bus.port';
+export * from './delivery-pipeline';
+export * from './memory-bus.adapter';
+export * from './jetstream-bus.adapter';

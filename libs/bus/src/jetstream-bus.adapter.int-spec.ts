@@ -1,0 +1,16 @@
+import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
+import { describeBusContract } from './bus.contract';
+import { JetStreamBus } from './jetstream-bus.adapter';
+
+describeWithServices(['nats'], 'JetStreamBus', () => {
+  const namespace = uniqueName('bustest');
+  describeBusContract(async () => {
+    return JetStreamBus.connect({ url: realServices.natsUrl, name: 'bus-contract', namespace });
+  });
+
+  afterAll(async () => {
+    const admin = await JetStreamBus.connect({ url: realServices.natsUrl, name: 'bus-cleanup', namespace });
+    await admin.destroyNamespace();
+    await admin.close();
+  });
+});
