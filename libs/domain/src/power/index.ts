@@ -1,0 +1,2 @@
+export * from './power-model';
+export * from './energy';
