@@ -49,8 +49,9 @@ export class RedisCacheAdapter implements Cache {
     } else {
       if (!options.url) throw new TypeError('RedisCacheAdapter needs a url (redis://host:port) or a client');
       // Fail a command after one reconnect attempt instead of ioredis' twenty, so a Redis outage shows up
-      // as an error the caller can handle within seconds rather than a hung request.
-      this.redis = new Redis(options.url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+      // as an error the caller can handle within seconds rather than a hung request. A short disconnect
+      // timeout keeps a client closed while Redis was down from holding the process open for 2 s.
+      this.redis = new Redis(options.url, { maxRetriesPerRequest: 1, connectTimeout: 2000, disconnectTimeout: 300 });
       this.ownsClient = true;
     }
     // Without a listener ioredis prints every connection error to stderr; the last one explains ping().
@@ -114,10 +115,15 @@ export class RedisCacheAdapter implements Cache {
   async close(): Promise<void> {
     this.expiries.clear();
     if (!this.ownsClient) return;
+    // QUIT lets pending replies arrive; a client still connecting or reconnecting has none worth waiting
+    // for, and QUIT would only sit in its offline queue, so it is cut off (which also stops reconnecting).
+    if (this.redis.status !== 'ready') {
+      this.redis.disconnect();
+      return;
+    }
     try {
       await this.redis.quit();
     } catch {
-      // Already disconnected: nothing left to release.
       this.redis.disconnect();
     }
   }
