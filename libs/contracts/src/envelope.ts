@@ -62,3 +62,21 @@ export function causedBy(parent: Envelope): Cause {
     tracestate: parent.tracestate,
   };
 }
+
+/** A new envelope for `data` of message type `type`, caused by `cause`; the time is a parameter (no clock). */
+export function createEnvelope<T>(type: string, data: T, init: { source: string; subject?: string; cause: Cause; time: Date; id?: string }): Envelope<T> {
+  return {
+    specversion: '1.0',
+    id: init.id ?? newMessageId(),
+    type,
+    source: init.source,
+    time: init.time.toISOString(),
+    subject: init.subject,
+    data,
+    actor: init.cause.actor,
+    correlationId: init.cause.correlationId,
+    causationId: init.cause.causationId,
+    traceparent: init.cause.traceparent,
+    tracestate: init.cause.tracestate,
+  };
+}
