@@ -4,7 +4,7 @@ import { describeCacheContract } from './cache.contract';
 import { createCache } from './create-cache';
 import { RedisCacheAdapter } from './redis-cache.adapter';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describeWithServices(['redis'], 'RedisCacheAdapter', () => {
   const namespaces: string[] = [];
