@@ -1,1 +1,4 @@
 export * from './power/power-model';
+export * from './lifecycle';
+export * from './safety';
+export * from './idle';

@@ -1,0 +1,48 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { describeIssues } from '@somnus/contracts';
+
+/**
+ * Every environment variable Somnus reads, in one place (the README's configuration table is this).
+ * `all-in-one` (the default of `npm start`) embeds Postgres, the bus and the cache; `distributed` uses
+ * NATS JetStream, PostgreSQL and Redis.
+ */
+export const runtimeEnvSchema = z.object({
+  SOMNUS_MODE: z.enum(['all-in-one', 'distributed']).default('all-in-one'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  SOMNUS_DATA_DIR: z.string().default('.somnus'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console', 'memory']).default('none'),
+  SOMNUS_ADMIN_TOKEN_FILE: z.string().optional(),
+  /** Subject and stream prefix, to share one NATS server between stacks (tests, benchmarks). */
+  SOMNUS_BUS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
+  /** Milliseconds the gateway waits for a command's outcome before answering 202 Accepted. */
+  SOMNUS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  SOMNUS_INVENTORY_FILE: z.string().optional(),
+});
+
+export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
+
+export interface RuntimeConfig extends RuntimeEnv {
+  dataDir: string;
+  adminTokenFile: string;
+}
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeEnv> = {}): RuntimeConfig {
+  const parsed = runtimeEnvSchema.safeParse({ ...env, ...overrides });
+  if (!parsed.success) throw new ConfigurationError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  const dataDir = resolve(parsed.data.SOMNUS_DATA_DIR);
+  return { ...parsed.data, dataDir, adminTokenFile: parsed.data.SOMNUS_ADMIN_TOKEN_FILE ?? join(dataDir, 'admin-token') };
+}
