@@ -86,12 +86,19 @@ export const nodeSpecSchema = z.object({
   driver: driverSettingsSchema.default({ wake: 'wol', sleep: 'ssh-suspend', preSleepHooks: [] }),
   /** The Kubernetes node this machine runs as, when it is one. */
   kubernetesNodeName: z.string().optional(),
-});
+}).strict();
 export type NodeSpec = z.infer<typeof nodeSpecSchema>;
 export type NodeSpecInput = z.input<typeof nodeSpecSchema>;
 
-/** A partial update: any field of the spec except the name. */
-export const nodePatchSchema = nodeSpecSchema.omit({ name: true }).partial();
+/** Drops a field's default, so a patch that leaves a field out leaves it unchanged. */
+function withoutDefault(field: z.ZodType): z.ZodType {
+  return field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field;
+}
+
+/** A partial update: any field of the spec except the name; absent fields keep their value. */
+export const nodePatchSchema = z
+  .object(Object.fromEntries(Object.entries(nodeSpecSchema.omit({ name: true }).shape).map(([key, field]) => [key, withoutDefault(field).optional()])))
+  .strict() as unknown as z.ZodType<Partial<Omit<NodeSpec, 'name'>>>;
 export type NodePatch = z.infer<typeof nodePatchSchema>;
 
 export const nodeSchema = nodeSpecSchema.extend({
