@@ -1,0 +1,2 @@
+export * from './audit.module';
+export { AuditTrailRepository } from './trail/audit-trail.repository';
