@@ -1,0 +1,10 @@
+// The power drivers: one port, an adapter each, and the registry that picks one per node.
+export * from './power-driver.port';
+export * from './wake-on-lan.driver';
+export * from './ssh.driver';
+export * from './ssh-errors';
+export * from './ssh-host-key';
+export * from './ssh-key-store.port';
+export * from './ssh-key-store.adapter';
+export * from './node-activity';
+export * from './node-command';
