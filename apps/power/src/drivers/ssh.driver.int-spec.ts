@@ -192,6 +192,15 @@ describe('SshPowerDriver against a real ssh2 server', () => {
     expect(sshd.authAttempts).toBe(0);
   });
 
+  it('refuses an unreadable key without repeating its content', async () => {
+    const garbage = 'not-a-key-' + 'x'.repeat(64);
+    const withBadKey = new SshPowerDriver({ keys: new InMemorySshKeyStore({ broken: garbage }), connectTimeoutMs: 2_000 });
+    const result = await withBadKey.sleep(nodeAt(sshd.port, { keyRef: 'broken' }), ctx);
+    expect(result).toMatchObject({ ok: false, error: { code: 'ssh-key-invalid' } });
+    expect(JSON.stringify(result)).not.toContain('x'.repeat(16));
+    expect(sshd.commands).toEqual([]);
+  });
+
   it('reports a closed port as unreachable and retryable', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
