@@ -9,9 +9,17 @@ export interface SshKeyPair {
   publicKey: string;
 }
 
+/**
+ * A fresh ed25519 key pair. ssh2 1.17 drops a leading zero byte of the public key (about 1 key in 250), which
+ * then cannot be parsed back; such pairs are discarded and generated again.
+ */
 export function generateSshKeyPair(comment = 'fleet-sim'): SshKeyPair {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: pair.private, publicKey: pair.public };
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const usable = [pair.private, pair.public].every((key) => !(utils.parseKey(key) instanceof Error));
+    if (usable) return { privateKey: pair.private, publicKey: pair.public };
+  }
+  throw new Error('could not generate a usable ed25519 key pair with ssh2');
 }
 
 function parseKeyOrThrow(key: string, what: string): ParsedKey {
