@@ -11,6 +11,7 @@ import { SshPowerDriver } from '../drivers/ssh.driver';
 import { InMemorySshKeyStore } from '../drivers/ssh-key-store.port';
 import { WakeOnLanDriver } from '../drivers/wake-on-lan.driver';
 import { testNode } from '../drivers/testing/test-node';
+import { usableKeyPair } from '../drivers/testing/ssh-keys';
 import { systemClock } from './clock';
 import { NodeActionLocks } from './recent-commands';
 import { PowerRateLimits } from './rate-limiter';
@@ -31,7 +32,7 @@ async function freePort(): Promise<number> {
 
 /** One simulated machine: a NIC that wakes on its own magic packet, an sshd that runs while awake. */
 class TinyNode {
-  readonly hostKey = utils.generateKeyPairSync('ed25519');
+  readonly hostKey = usableKeyPair();
   private nic: UdpSocket = createSocket('udp4');
   private sshd: Server | undefined;
   readonly commands: string[] = [];
@@ -100,7 +101,7 @@ class TinyNode {
 }
 
 describe('waking and putting to sleep a node over real sockets', () => {
-  const clientKey = utils.generateKeyPairSync('ed25519');
+  const clientKey = usableKeyPair();
   let machine: TinyNode;
 
   beforeAll(async () => {

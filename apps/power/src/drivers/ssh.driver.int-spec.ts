@@ -5,6 +5,7 @@ import { Server, utils } from 'ssh2';
 import { SSH_COMMANDS, preSleepHookCommand } from '@somnus/contracts';
 import { SshPowerDriver } from './ssh.driver';
 import { InMemorySshKeyStore } from './ssh-key-store.port';
+import { usableKeyPair } from './testing/ssh-keys';
 import { HostKeyMismatchError, PreSleepHookFailedError, SshAuthenticationError, SshTimeoutError, SshUnreachableError } from './ssh-errors';
 import { DriverResult } from './power-driver.port';
 import { testNode } from './testing/test-node';
@@ -79,10 +80,10 @@ class TestSshd {
 }
 
 describe('SshPowerDriver against a real ssh2 server', () => {
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const otherHostKey = utils.generateKeyPairSync('ed25519');
-  const clientKey = utils.generateKeyPairSync('ed25519');
-  const strangerKey = utils.generateKeyPairSync('ed25519');
+  const hostKey = usableKeyPair();
+  const otherHostKey = usableKeyPair();
+  const clientKey = usableKeyPair();
+  const strangerKey = usableKeyPair();
   const keys = new InMemorySshKeyStore({ fleet: clientKey.private, stranger: strangerKey.private });
   const driver = new SshPowerDriver({ keys, connectTimeoutMs: 3_000, commandTimeoutMs: 3_000 });
   const ctx = { commandId: 'cmd-1', attempt: 1 };
