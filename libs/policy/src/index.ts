@@ -6,5 +6,5 @@ export * from './baselines/always-on.policy';
 export * from './baselines/slurm.policy';
 export * from './baselines/cluster-autoscaler.policy';
 export * from './baselines/dpm.policy';
-export * from './somnus/arrival-forecast';
+export * from './somnus/demand-forecast';
 export * from './somnus/somnus.policy';

@@ -15,14 +15,14 @@ import {
   wakeDecision,
 } from '../fleet';
 import type { CalendarWindow, Decision, NodeSnapshot, PolicyInput, PolicyOutcome, PowerPolicy, Resources } from '../policy.port';
-import { ArrivalForecast } from './arrival-forecast';
+import { DemandForecast } from './demand-forecast';
 
 /**
  * Somnus' policy. Each decision uses only what the live system knows at that moment:
  * 1. Work that does not fit on nodes already up wakes the fewest, cheapest sleeping nodes it packs onto.
  * 2. Calendar windows hold their nodes awake (and wake them as the window opens).
  * 3. Headroom: free room on nodes that are up must cover the work expected to arrive within one boot time
- *    (a quantile of past bursts at this hour of the week, learnt online) plus the operator's minimum; if it
+ *    (the rise of demand that a chosen share of past arrivals at this hour of the week brought, learnt online) plus the operator's minimum; if it
  *    does not, nodes are woken ahead of time (pre-wake hides the boot).
  * 4. An idle node sleeps only when the expected idle gap beats the break-even time of a power cycle: the
  *    headroom needed over the next break-even + boot window must still hold without it, and it has been idle
@@ -34,10 +34,12 @@ export interface SomnusOptions {
   readonly minHeadroomNodes: number;
   /** Extra free room as a share of current demand (node-equivalents). */
   readonly headroomFraction: number;
-  /** Quantile of past hourly bursts the headroom covers. */
-  readonly burstQuantile: number;
+  /** Share of arrivals (at this hour of the week) that should find room without waiting for a boot. */
+  readonly coveredArrivalShare: number;
   /** Idle time before a node may sleep, as a multiple of the break-even time. */
   readonly idleGraceBreakEvens: number;
+  /** Wake nodes ahead of demand when free room falls below the forecast (else the forecast only holds nodes awake). */
+  readonly preWake: boolean;
   readonly forecastWeeks: number;
   readonly forecastDays: number;
   /** The power profile assumed for nodes without one (for boot and break-even times). */
@@ -45,10 +47,13 @@ export interface SomnusOptions {
 }
 
 export const SOMNUS_DEFAULTS: SomnusOptions = {
-  minHeadroomNodes: 1,
+  // Defaults chosen for the energy/wait trade-off of batch fleets (see tools/replay/README.md): room for the
+  // median-or-less rise only, pre-wake off, one break-even of grace (the ski-rental rule).
+  minHeadroomNodes: 0,
   headroomFraction: 0,
-  burstQuantile: 0.9,
+  coveredArrivalShare: 0.25,
   idleGraceBreakEvens: 1,
+  preWake: false,
   forecastWeeks: 4,
   forecastDays: 7,
   defaultProfile: BATSIM_PROFILE,
@@ -58,7 +63,7 @@ export class SomnusPolicy implements PowerPolicy {
   readonly name = 'somnus';
   readonly cadenceMs = 10_000;
   private readonly options: SomnusOptions;
-  private readonly forecast: ArrivalForecast;
+  private readonly forecast: DemandForecast;
   private readonly bootMs: number;
   private readonly breakEvenMs: number;
   private watermark = Number.NEGATIVE_INFINITY;
@@ -71,9 +76,9 @@ export class SomnusPolicy implements PowerPolicy {
     const profile = this.options.defaultProfile;
     this.bootMs = profile.bootSeconds * 1000;
     this.breakEvenMs = breakEvenSeconds(profile) * 1000;
-    this.forecast = new ArrivalForecast({
+    this.forecast = new DemandForecast({
       windowMs: this.bootMs + this.cadenceMs,
-      quantile: this.options.burstQuantile,
+      quantile: this.options.coveredArrivalShare,
       weeks: this.options.forecastWeeks,
       days: this.options.forecastDays,
     });
@@ -81,23 +86,30 @@ export class SomnusPolicy implements PowerPolicy {
 
   observe(input: PolicyInput): void {
     const reference = this.referenceFor(input.fleet);
-    const fresh: Array<{ at: number; id: string; size: number }> = [];
-    const consider = (id: string, at: number, requests: Resources, replicas: number): void => {
+    let arrivals = 0;
+    let newest = this.watermark;
+    const atNewest = new Set<string>();
+    const consider = (id: string, at: number): void => {
       if (at < this.watermark || (at === this.watermark && this.idsAtWatermark.has(id))) return;
-      fresh.push({ at, id, size: nodeEquivalents(requests, reference, replicas) });
-    };
-    for (const w of input.demand.pending) consider(w.id, w.submittedAt, w.requests, w.replicas ?? 1);
-    for (const w of input.demand.running) consider(w.id, w.submittedAt, w.requests, 1);
-    fresh.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
-    for (const f of fresh) {
-      this.forecast.recordArrival(f.at, f.size);
-      if (f.at > this.watermark) {
-        this.watermark = f.at;
-        this.idsAtWatermark = new Set();
+      arrivals++;
+      if (at > newest) {
+        newest = at;
+        atNewest.clear();
       }
-      this.idsAtWatermark.add(f.id);
+      if (at === newest) atNewest.add(id);
+    };
+    let demand = 0;
+    for (const w of input.demand.pending) {
+      consider(w.id, w.submittedAt);
+      demand += nodeEquivalents(w.requests, reference, w.replicas ?? 1);
     }
-    this.forecast.advanceTo(input.now);
+    for (const w of input.demand.running) consider(w.id, w.submittedAt);
+    for (const node of input.fleet) demand += nodeEquivalents(node.allocated, reference);
+    if (newest > this.watermark) {
+      this.watermark = newest;
+      this.idsAtWatermark = atNewest;
+    } else for (const id of atNewest) this.idsAtWatermark.add(id);
+    this.forecast.observe(input.now, demand, arrivals);
   }
 
   decide(input: PolicyInput): PolicyOutcome {
@@ -129,8 +141,8 @@ export class SomnusPolicy implements PowerPolicy {
     let demandNodes = 0;
     for (const node of fleet) demandNodes += nodeEquivalents(node.allocated, reference);
     const floor = this.options.minHeadroomNodes + this.options.headroomFraction * demandNodes;
-    const soon = Math.max(floor, this.forecast.burstBetween(now, now + this.bootMs + this.cadenceMs));
-    if (free < soon) {
+    const soon = Math.max(floor, this.forecast.riseBetween(now, now + this.bootMs + this.cadenceMs, now));
+    if (this.options.preWake && free < soon) {
       const sleeping = fleet.filter((n) => isWakeable(n) && !waking.has(n.id)).sort(compareForWake);
       for (const node of sleeping) {
         if (free >= soon) break;
@@ -143,7 +155,7 @@ export class SomnusPolicy implements PowerPolicy {
     let recheckAt = (Math.floor(now / 3_600_000) + 1) * 3_600_000 - this.bootMs - this.cadenceMs;
     if (recheckAt <= now) recheckAt += 3_600_000;
     if (waking.size === 0) {
-      const longer = Math.max(floor, this.forecast.burstBetween(now, now + this.breakEvenMs + this.bootMs + this.cadenceMs));
+      const longer = Math.max(floor, this.forecast.riseBetween(now, now + this.breakEvenMs + this.bootMs + this.cadenceMs, now));
       const candidates = fleet.filter((n) => n.power === 'awake' && n.workloads === 0).sort(compareForSleep);
       for (const node of candidates) {
         const forbidden = sleepForbidden(node);
