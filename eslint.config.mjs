@@ -12,7 +12,8 @@ const boundaries = (extra) => ({
     { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', ...extra] },
     { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', ...extra] },
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', ...extra] },
-    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app', 'type:tool', ...extra] },
+    { sourceTag: 'type:host', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app', ...extra] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app', 'type:host', 'type:tool', ...extra] },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['*'] },
   ],
 });

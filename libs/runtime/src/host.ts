@@ -114,6 +114,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
     const app = await NestFactory.create(HostModule, { logger: options.logger ?? ['error', 'warn', 'log'], abortOnError: false });
     app.enableShutdownHooks();
+    for (const descriptor of descriptors) descriptor.configure?.(app);
     for (const relay of relays) relay.start();
     cleanups.push(async () => Promise.all(relays.map((relay) => relay.stop())));
 

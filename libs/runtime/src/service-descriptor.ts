@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import type { ServiceName } from '@somnus/contracts';
 import type { MessageBus } from '@somnus/bus';
 import type { Cache } from '@somnus/cache';
@@ -23,6 +23,8 @@ export interface ServiceDescriptor {
   entities: Function[];
   migrations: (schema: string) => SchemaMigration[];
   module: (infrastructure: ServiceInfrastructure) => DynamicModule;
+  /** Application-wide set-up a service needs before the process listens (the gateway's API document). */
+  configure?: (app: INestApplication) => void;
 }
 
 export const SERVICE_INFRASTRUCTURE = Symbol('SERVICE_INFRASTRUCTURE');

@@ -1,0 +1,2 @@
+export * from './api-gateway.module';
+export { AdminTokenBootstrap } from './auth/admin-token.bootstrap';
