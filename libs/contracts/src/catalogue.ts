@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lifecycleStateSchema } from './lifecycle.schema';
+import { lifecycleStateSchema, powerStateSchema } from './lifecycle.schema';
 import { defineCommand, defineEvent, defineQuery, MessageDefinition } from './message';
 import { nodePatchSchema, nodeSchema, nodeSpecSchema, tierSchema } from './node.schema';
 
@@ -139,6 +139,113 @@ export const decisionSchema = z.object({
 });
 export const DecisionMade = defineEvent('scheduler', 'decision-made', 1, 'The scheduler decided to wake, sleep or hold, and why.', decisionSchema);
 
+/* ----------------------------------------------------------------------------------------------- lifecycle queries */
+
+export const transitionRecordSchema = z.object({
+  from: lifecycleStateSchema.nullable(),
+  to: lifecycleStateSchema,
+  reason: z.string(),
+  actor: z.string(),
+  at: z.string(),
+});
+export type TransitionRecord = z.infer<typeof transitionRecordSchema>;
+
+export const nodeStateSchema = z.object({
+  nodeId: z.string().uuid(),
+  name: z.string(),
+  state: lifecycleStateSchema,
+  powerState: powerStateSchema,
+  since: z.string(),
+  lastTransition: transitionRecordSchema.nullable(),
+});
+export type NodeState = z.infer<typeof nodeStateSchema>;
+
+export const GetNodeState = defineQuery(
+  'lifecycle',
+  'get-node-state',
+  1,
+  "A node's lifecycle state, power state and last transition, with its recent history.",
+  z.object({ nodeId: z.string().uuid(), historyLimit: z.number().int().min(0).max(1000).default(20) }),
+  z.object({ state: nodeStateSchema.nullable(), history: z.array(transitionRecordSchema) }),
+);
+export const ListNodeStates = defineQuery('lifecycle', 'list-node-states', 1, 'Lifecycle and power state of every node.', z.object({}), z.object({ items: z.array(nodeStateSchema) }));
+
+export const SetMaintenance = defineCommand(
+  'lifecycle',
+  'set-maintenance',
+  1,
+  'An operator holds a node in maintenance (automation never touches it) or releases it.',
+  z.object({ nodeId: z.string().uuid(), maintenance: z.boolean(), reason: reasonSchema }),
+  nodeStateSchema,
+);
+
+/* ----------------------------------------------------------------------------------------------- scheduler: calendars and decisions */
+
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are HH:MM, 24-hour, e.g. 08:00');
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+export const calendarSpecSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'name must be lower-case letters, digits and "-"'),
+    /** IANA time zone, e.g. Europe/Paris. */
+    timeZone: z.string().min(1).refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'timeZone must be an IANA time zone such as Europe/Paris or UTC'),
+    days: z.array(z.enum(WEEKDAYS)).min(1, 'days needs at least one of mon..sun'),
+    start: localTime,
+    end: localTime,
+    /** Inside the window: keep nodes awake (`awake`) or only allow sleep (`sleep-allowed`). */
+    mode: z.enum(['awake', 'sleep-allowed']).default('awake'),
+    /** Wake the selected sleeping nodes when the window opens. */
+    wakeAtStart: z.boolean().default(false),
+    /** Which nodes: tiers and/or a label `key=value`; empty means every node. */
+    selector: z.object({ tiers: z.array(tierSchema).optional(), label: z.string().optional() }).default({}),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .refine((c) => c.start !== c.end, { message: 'start and end must differ', path: ['end'] });
+export type CalendarSpec = z.infer<typeof calendarSpecSchema>;
+
+export const calendarSchema = z.object({ id: z.string().uuid(), version: z.number().int().positive(), spec: calendarSpecSchema, createdAt: z.string(), updatedAt: z.string() });
+export type Calendar = z.infer<typeof calendarSchema>;
+
+export const CreateCalendar = defineCommand('scheduler', 'create-calendar', 1, 'Add a calendar window.', calendarSpecSchema, calendarSchema);
+export const UpdateCalendar = defineCommand(
+  'scheduler',
+  'update-calendar',
+  1,
+  'Replace a calendar window.',
+  z.object({ calendarId: z.string().uuid(), spec: calendarSpecSchema }),
+  calendarSchema,
+);
+export const DeleteCalendar = defineCommand('scheduler', 'delete-calendar', 1, 'Remove a calendar window.', z.object({ calendarId: z.string().uuid() }), z.object({ calendarId: z.string().uuid() }));
+export const ListCalendars = defineQuery('scheduler', 'list-calendars', 1, 'Every calendar window.', z.object({}), z.object({ items: z.array(calendarSchema) }));
+
+export const recordedDecisionSchema = decisionSchema.extend({ id: z.string().uuid(), at: z.string(), nodeName: z.string().nullable() });
+export const ListDecisions = defineQuery(
+  'scheduler',
+  'list-decisions',
+  1,
+  'Decisions, newest first, with their reasons.',
+  pageSchema.extend({ nodeId: z.string().uuid().optional(), action: z.enum(['wake', 'sleep', 'hold']).optional() }),
+  z.object({ items: z.array(recordedDecisionSchema), total: z.number().int() }),
+);
+
+/* ----------------------------------------------------------------------------------------------- api-gateway events */
+
+export const API_ROLES = ['read', 'operate', 'admin'] as const;
+export const apiRoleSchema = z.enum(API_ROLES);
+export type ApiRole = z.infer<typeof apiRoleSchema>;
+
+const tokenEvent = z.object({ tokenId: z.string().uuid(), name: z.string(), role: apiRoleSchema });
+export const TokenIssued = defineEvent('api-gateway', 'token-issued', 1, 'An API token was created (its secret is never in the event).', tokenEvent);
+export const TokenRevoked = defineEvent('api-gateway', 'token-revoked', 1, 'An API token was revoked.', tokenEvent);
+
 /** Every message Somnus knows, for validation, the README catalogue and the AsyncAPI document. */
 export const CATALOGUE: readonly MessageDefinition[] = [
   CreateNode,
@@ -168,6 +275,16 @@ export const CATALOGUE: readonly MessageDefinition[] = [
   DrainCompleted,
   DrainRejected,
   DecisionMade,
+  TokenIssued,
+  TokenRevoked,
+  GetNodeState,
+  ListNodeStates,
+  SetMaintenance,
+  CreateCalendar,
+  UpdateCalendar,
+  DeleteCalendar,
+  ListCalendars,
+  ListDecisions,
 ];
 
 const byType = new Map(CATALOGUE.map((m) => [m.type, m]));
