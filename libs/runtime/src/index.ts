@@ -4,3 +4,4 @@ export * from './readiness';
 export * from './health.controller';
 export * from './service-module';
 export * from './host';
+export * from './kubernetes';

@@ -24,6 +24,13 @@ export const runtimeEnvSchema = z.object({
   /** Milliseconds the gateway waits for a command's outcome before answering 202 Accepted. */
   SOMNUS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   SOMNUS_INVENTORY_FILE: z.string().optional(),
+  /** How services reach the Kubernetes API: a kubeconfig file, the pod's service account, or not at all. */
+  KUBERNETES_MODE: z.enum(['none', 'kubeconfig', 'in-cluster']).optional(),
+  KUBECONFIG: z.string().optional(),
+  /** Directory of SSH private keys for the power and lifecycle services, one file per `keyRef`. */
+  SOMNUS_SSH_KEY_DIR: z.string().optional(),
+  /** Record decisions without acting on them. */
+  SOMNUS_DRY_RUN: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
@@ -31,6 +38,8 @@ export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 export interface RuntimeConfig extends RuntimeEnv {
   dataDir: string;
   adminTokenFile: string;
+  sshKeyDir: string;
+  kubernetesMode: 'none' | 'kubeconfig' | 'in-cluster';
 }
 
 export class ConfigurationError extends Error {
@@ -44,5 +53,11 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env, override
   const parsed = runtimeEnvSchema.safeParse({ ...env, ...overrides });
   if (!parsed.success) throw new ConfigurationError(`invalid configuration: ${describeIssues(parsed.error)}`);
   const dataDir = resolve(parsed.data.SOMNUS_DATA_DIR);
-  return { ...parsed.data, dataDir, adminTokenFile: parsed.data.SOMNUS_ADMIN_TOKEN_FILE ?? join(dataDir, 'admin-token') };
+  return {
+    ...parsed.data,
+    dataDir,
+    adminTokenFile: parsed.data.SOMNUS_ADMIN_TOKEN_FILE ?? join(dataDir, 'admin-token'),
+    sshKeyDir: parsed.data.SOMNUS_SSH_KEY_DIR ?? join(dataDir, 'ssh'),
+    kubernetesMode: parsed.data.KUBERNETES_MODE ?? (parsed.data.KUBECONFIG ? 'kubeconfig' : 'none'),
+  };
 }
