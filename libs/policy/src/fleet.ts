@@ -97,7 +97,18 @@ export interface PackingResult {
   readonly fitsOnUpNodes: PendingWorkload[];
 }
 
+const shapeKeys = new WeakMap<PendingWorkload, string>();
+
+/** Workloads of one shape (requests, selector, tolerations) pack alike; the key is cached per workload object. */
 function shapeKey(w: PendingWorkload): string {
+  const cached = shapeKeys.get(w);
+  if (cached !== undefined) return cached;
+  const key = computeShapeKey(w);
+  shapeKeys.set(w, key);
+  return key;
+}
+
+function computeShapeKey(w: PendingWorkload): string {
   const r = w.requests;
   const sel = w.nodeSelector ? JSON.stringify(w.nodeSelector) : '';
   const tol = w.tolerations ? JSON.stringify(w.tolerations) : '';
@@ -134,7 +145,10 @@ export function packPending(
   const fitsOnUpNodes: PendingWorkload[] = [];
   const cursor = new Map<string, number>();
   const eligible = new Map<string, Uint8Array>();
-  const ordered = [...pending].sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || a.submittedAt - b.submittedAt);
+  const byPriorityThenAge = (a: PendingWorkload, b: PendingWorkload): number => (b.priority ?? 0) - (a.priority ?? 0) || a.submittedAt - b.submittedAt;
+  let sorted = true;
+  for (let k = 1; k < pending.length && sorted; k++) sorted = byPriorityThenAge(pending[k - 1], pending[k]) <= 0;
+  const ordered = sorted ? pending : [...pending].sort(byPriorityThenAge);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const EPS = 1e-9;
 
@@ -143,7 +157,13 @@ export function packPending(
     let allowed = eligible.get(key);
     if (!allowed) {
       allowed = new Uint8Array(nodes.length);
-      nodes.forEach((n, i) => (allowed![i] = mayRunOn(w, n) ? 1 : 0));
+      const selector = w.nodeSelector ? Object.entries(w.nodeSelector) : [];
+      for (let k = 0; k < nodes.length; k++) {
+        const node = nodes[k];
+        let ok = true;
+        for (const [label, value] of selector) if (node.labels[label] !== value) ok = false;
+        allowed[k] = ok && (node.taints.length === 0 || mayRunOn({ ...w, nodeSelector: undefined }, node)) ? 1 : 0;
+      }
       eligible.set(key, allowed);
     }
     const r = w.requests;

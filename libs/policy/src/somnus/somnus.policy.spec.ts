@@ -1,0 +1,93 @@
+import { breakEvenSeconds, BATSIM_PROFILE } from '../domain-power';
+import { busyNode, idleNode, input, job } from '../testing-fleet';
+import type { PolicyInput } from '../policy.port';
+import { SomnusPolicy } from './somnus.policy';
+
+const S = 1000;
+const BREAK_EVEN_MS = breakEvenSeconds(BATSIM_PROFILE) * S;
+const sleeps = (out: { decisions: readonly { action: string; nodeId: string }[] }): string[] => out.decisions.filter((d) => d.action === 'sleep').map((d) => d.nodeId);
+const wakes = (out: { decisions: readonly { action: string; nodeId: string }[] }): string[] => out.decisions.filter((d) => d.action === 'wake').map((d) => d.nodeId);
+
+describe('Somnus policy', () => {
+  it('never sleeps critical or maintenance nodes, and says why', () => {
+    const policy = new SomnusPolicy();
+    const fleet = [idleNode('c', { tier: 'critical' }), idleNode('m', { maintenance: true }), idleNode('d')];
+    const out = policy.decide(input(3600 * S, fleet));
+    expect(sleeps(out)).toEqual(['d']);
+    expect(out.decisions.filter((d) => d.action === 'hold').map((d) => d.code).sort()).toEqual(['critical-tier', 'maintenance']);
+  });
+
+  it('never wakes a node in maintenance, even for waiting work', () => {
+    const policy = new SomnusPolicy();
+    const fleet = [idleNode('m', { power: 'asleep', maintenance: true }), idleNode('s', { power: 'asleep' })];
+    expect(wakes(policy.decide(input(0, fleet, [job('j', 1)])))).toEqual(['s']);
+  });
+
+  it('keeps the operator headroom awake', () => {
+    const policy = new SomnusPolicy({ minHeadroomNodes: 2 });
+    const fleet = ['a', 'b', 'c', 'd'].map((id) => idleNode(id));
+    expect(sleeps(policy.decide(input(3600 * S, fleet)))).toHaveLength(2);
+  });
+
+  it('wakes nodes back to the headroom when pre-wake is on', () => {
+    const policy = new SomnusPolicy({ minHeadroomNodes: 2, preWake: true });
+    const fleet = [busyNode('a'), idleNode('b', { power: 'asleep' }), idleNode('c', { power: 'asleep' }), idleNode('d', { power: 'asleep' })];
+    expect(wakes(policy.decide(input(0, fleet)))).toHaveLength(2);
+  });
+
+  it('sleeps dev before staging before prod', () => {
+    const policy = new SomnusPolicy({ minHeadroomNodes: 2 });
+    const fleet = [idleNode('p', { tier: 'prod' }), idleNode('s', { tier: 'staging' }), idleNode('d', { tier: 'dev' })];
+    expect(sleeps(policy.decide(input(3600 * S, fleet)))).toEqual(['d']);
+  });
+
+  it('waits one break-even time of idleness before sleeping a node', () => {
+    const policy = new SomnusPolicy();
+    const fleet = [idleNode('a', { idleSince: 0 })];
+    expect(sleeps(policy.decide(input(BREAK_EVEN_MS - S, fleet)))).toEqual([]);
+    expect(sleeps(policy.decide(input(BREAK_EVEN_MS, fleet)))).toEqual(['a']);
+  });
+
+  it('holds nodes awake inside a calendar window and wakes them when it opens', () => {
+    const calendar = [{ name: 'office hours', days: [1, 2, 3, 4, 5], start: '08:00', end: '18:00', timeZone: 'Europe/Paris' }];
+    const mondayNineParis = Date.UTC(2024, 0, 8, 8, 0); // 09:00 in Paris (UTC+1)
+    const policy = new SomnusPolicy();
+    const fleet = [idleNode('a'), idleNode('b', { power: 'asleep' })];
+    const out = policy.decide({ ...input(mondayNineParis, fleet), calendar });
+    expect(sleeps(out)).toEqual([]);
+    expect(wakes(out)).toEqual(['b']);
+    const sundayNoon = Date.UTC(2024, 0, 7, 11, 0);
+    expect(sleeps(new SomnusPolicy().decide({ ...input(sundayNoon, fleet), calendar }))).toEqual(['a']);
+  });
+
+  it('learns to hold room at the hour of the week where demand used to jump', () => {
+    const fleetIdle = ['a', 'b', 'c', 'd'].map((id) => idleNode(id, { idleSince: 0 }));
+    const policy = new SomnusPolicy({ coveredArrivalShare: 0.5 });
+    const week = 7 * 24 * 3600 * S;
+    // Two past weeks: at 10:00 a 3-node job arrives on an empty fleet.
+    for (const w of [0, 1]) {
+      const at = w * week + 10 * 3600 * S;
+      policy.observe(input(at - 60 * S, fleetIdle));
+      const running: PolicyInput = { now: at, fleet: fleetIdle, demand: { pending: [job(`j${w}`, 3, at)], running: [] } };
+      policy.observe(running);
+    }
+    // Third week, 09:59:30: 4 idle nodes; room for 3 within the coming boot window is held.
+    const now = 2 * week + 10 * 3600 * S - 30 * S;
+    expect(sleeps(policy.decide(input(now, fleetIdle)))).toHaveLength(1);
+    // Same policy, a quiet hour (03:00): everything may sleep.
+    expect(sleeps(policy.decide(input(now + 17 * 3600 * S, fleetIdle)))).toHaveLength(4);
+  });
+
+  it('decides the same way on the same inputs', () => {
+    const make = (): string => {
+      const policy = new SomnusPolicy();
+      const outs: unknown[] = [];
+      for (let t = 0; t < 50; t++) {
+        const fleet = [busyNode('a'), idleNode('b', { idleSince: t * 30 * S - 300 * S }), idleNode('c', { power: t % 3 === 0 ? 'asleep' : 'awake' })];
+        outs.push(policy.decide(input(t * 60 * S, fleet, t % 5 === 0 ? [job(`j${t}`, 2, t * 60 * S)] : [])));
+      }
+      return JSON.stringify(outs);
+    };
+    expect(make()).toBe(make());
+  });
+});
