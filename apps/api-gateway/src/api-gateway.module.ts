@@ -9,6 +9,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { BusClient } from './http/bus-client';
 import { EdgeController } from './http/edge.controller';
 import { GatewayMetrics, HttpMetricsInterceptor } from './http/gateway.metrics';
+import { RequestTracingInterceptor } from './http/request-tracing.interceptor';
 import { NodesController } from './nodes/nodes.controller';
 import { serveOpenApi } from './openapi';
 import { ApiTokenEntity } from './persistence/api-token.entity';
@@ -32,6 +33,7 @@ export const apiGatewayService: ServiceDescriptor = {
         { provide: APP_GUARD, useClass: TokenAuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: RequestTracingInterceptor },
       ],
       exports: [AdminTokenBootstrap],
     }),

@@ -1,4 +1,4 @@
-export * from './power/power-model';
+export * from './power';
 export * from './lifecycle';
 export * from './safety';
 export * from './idle';

@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { Cause, createEnvelope, Envelope, MessageDefinition, parsePayload, Payload } from '@somnus/contracts';
+import { injectTraceContext } from '@somnus/telemetry';
 
 /** Marks the message a handler is processing, so a redelivery of the same id is skipped. */
 export interface InboxEntry {
@@ -21,7 +22,10 @@ export class ServiceTransaction {
   async emit<M extends MessageDefinition>(definition: M, data: Payload<M>, init: { cause: Cause; subject?: string }): Promise<Envelope<Payload<M>>> {
     if (definition.kind === 'query') throw new Error(`${definition.type} is a query and cannot be emitted`);
     const payload = parsePayload(definition, data);
-    const envelope = createEnvelope(definition.type, payload, { source: this.source, subject: init.subject, cause: init.cause, time: new Date() });
+    // Inside a handler's span the event continues that span, so the trace shows what caused what.
+    const active = injectTraceContext();
+    const cause = active.traceparent ? { ...init.cause, traceparent: active.traceparent, tracestate: active.tracestate } : init.cause;
+    const envelope = createEnvelope(definition.type, payload, { source: this.source, subject: init.subject, cause, time: new Date() });
     await this.manager.query(`INSERT INTO "${this.schema}".outbox (id, subject, envelope) VALUES ($1, $2, $3)`, [
       envelope.id,
       definition.subject,

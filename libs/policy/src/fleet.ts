@@ -1,5 +1,5 @@
 import type { Tier } from '@somnus/contracts';
-import { BATSIM_PROFILE, type PowerProfile } from './domain-power';
+import { BATSIM_PROFILE, type PowerProfile } from '@somnus/domain';
 import type { Decision, NodeSnapshot, PendingWorkload, ReasonCode, Resources, Toleration } from './policy.port';
 
 /** Shared arithmetic over a fleet snapshot: free room, placement rules, packing pending work. */

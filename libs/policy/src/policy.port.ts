@@ -1,5 +1,5 @@
 import type { Tier } from '@somnus/contracts';
-import type { PowerProfile } from './domain-power';
+import type { PowerProfile } from '@somnus/domain';
 
 /**
  * What a policy sees and answers. The live scheduler and the trace replay build the same snapshot, so the

@@ -14,6 +14,7 @@ import {
   ServiceStore,
   startEmbeddedPostgres,
 } from '@somnus/persistence';
+import { tracingInstrumentation } from './bus-instrumentation';
 import { HealthController, READINESS } from './health.controller';
 import { ReadinessProbe } from './readiness';
 import { RuntimeConfig } from './runtime.config';
@@ -63,8 +64,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const bus: MessageBus =
       options.bus ??
       (config.SOMNUS_MODE === 'all-in-one'
-        ? new MemoryBus()
-        : await JetStreamBus.connect({ url: config.NATS_URL, name: `somnus-${names.join('+')}`, namespace: config.SOMNUS_BUS_NAMESPACE || undefined }));
+        ? new MemoryBus({ instrumentation: tracingInstrumentation })
+        : await JetStreamBus.connect({
+            url: config.NATS_URL,
+            name: `somnus-${names.join('+')}`,
+            namespace: config.SOMNUS_BUS_NAMESPACE || undefined,
+            instrumentation: tracingInstrumentation,
+          }));
     if (!options.bus) cleanups.push(() => bus.close());
     readiness.register('bus', () => bus.health());
 

@@ -5,3 +5,4 @@ export * from './health.controller';
 export * from './service-module';
 export * from './host';
 export * from './kubernetes';
+export * from './bus-instrumentation';

@@ -1,4 +1,4 @@
-import { idleGapJoules, joulesToKWh, type PowerProfile } from './domain-power';
+import { idleGapJoules, joulesToKWh, type PowerProfile } from '@somnus/domain';
 import type { SimulationResult } from './simulator';
 
 export interface PolicyFigures {

@@ -1,5 +1,5 @@
 import { createPolicy, type PolicyName, type SomnusOptions } from '@somnus/policy';
-import { joulesToKWh, type PowerProfile } from './domain-power';
+import { joulesToKWh, type PowerProfile } from '@somnus/domain';
 import { clairvoyantJoules, energyJoules, figuresFor, type PolicyFigures } from './metrics';
 import { simulate, type SimulationResult } from './simulator';
 import type { ReplayWorkload } from './workload';

@@ -1,5 +1,5 @@
 import { AlwaysOnPolicy, SlurmPowerSavingPolicy, createPolicy, POLICY_NAMES } from '@somnus/policy';
-import { BATSIM_PROFILE, BATSIM_SWITCHING_WATTS, joulesToKWh } from './domain-power';
+import { BATSIM_PROFILE, BATSIM_SWITCHING_WATTS, joulesToKWh } from '@somnus/domain';
 import { clairvoyantJoules, energyJoules } from './metrics';
 import { replay } from './replay';
 import { simulate } from './simulator';

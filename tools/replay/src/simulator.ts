@@ -1,5 +1,5 @@
 import type { CalendarWindow, NodeSnapshot, PendingWorkload, PolicyInput, PowerPolicy, Resources, RunningWorkload } from '@somnus/policy';
-import { awakeWatts, switchingWattsFor, type PowerProfile } from './domain-power';
+import { awakeWatts, switchingWattsFor, type PowerProfile } from '@somnus/domain';
 import { EventQueue } from './event-queue';
 import type { ReplayJob, ReplayWorkload } from './workload';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { BATSIM_PROFILE, type PowerProfile } from './domain-power';
+import { BATSIM_PROFILE, type PowerProfile } from '@somnus/domain';
 import { parseMachines, type MachinePool } from './machines';
 import { parseSwf, type SwfTrace } from './swf';
 

@@ -1,4 +1,4 @@
-import { breakEvenSeconds, BATSIM_PROFILE } from '../domain-power';
+import { breakEvenSeconds, BATSIM_PROFILE } from '@somnus/domain';
 import { busyNode, idleNode, input, job } from '../testing-fleet';
 import type { PolicyInput } from '../policy.port';
 import { SomnusPolicy } from './somnus.policy';

@@ -1,5 +1,5 @@
 import { isWindowOpen, windowHolds } from '../calendar';
-import { breakEvenSeconds, BATSIM_PROFILE, type PowerProfile } from '../domain-power';
+import { breakEvenSeconds, BATSIM_PROFILE, type PowerProfile } from '@somnus/domain';
 import {
   compareForSleep,
   compareForWake,

@@ -1,3 +1,0 @@
-// The power model and energy rules of libs/domain. Re-exported through one file so that, once
-// libs/domain/src/index.ts exports './power', this line becomes `export * from '@somnus/domain'`.
-export * from '../../domain/src/power';
