@@ -18,15 +18,16 @@ const swc = [
   },
 ];
 
-// @kubernetes/client-node 1.x ships ES modules only; Jest runs CommonJS, so SWC transforms it too.
-const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+// @kubernetes/client-node 1.x ships ES modules only, and PGlite loads Node built-ins with import(): Jest runs
+// CommonJS without VM modules, so SWC transforms both to require().
+const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', '@electric-sql'];
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleNameMapper,
-  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transform: { '^.+\\.(t|j|mj|cj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
-  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.somnus/'],
 };
 
