@@ -23,7 +23,8 @@ import { schemaOf, ServiceDescriptor, ServiceInfrastructure } from './service-de
 export interface HostOptions {
   descriptors: ServiceDescriptor[];
   config: RuntimeConfig;
-  logger?: LoggerService;
+  /** Where the framework and the host log; `false` for silence (tests). */
+  logger?: LoggerService | false;
   /** Serve the health endpoints on HEALTH_PORT (processes without the gateway). */
   healthEndpoints?: boolean;
   /** Replaces the in-memory bus of the all-in-one, e.g. to share one bus between hosts in a test. */
@@ -47,7 +48,8 @@ export interface Host {
  */
 export async function startHost(options: HostOptions): Promise<Host> {
   const { config, descriptors } = options;
-  const logger = options.logger ?? new Logger('host');
+  const logger: Pick<LoggerService, 'log' | 'error'> =
+    options.logger === false ? { log: () => undefined, error: () => undefined } : (options.logger ?? new Logger('host'));
   const names = descriptors.map((descriptor) => descriptor.name);
   const cleanups: (() => Promise<unknown>)[] = [];
   const readiness = new ReadinessProbe();
@@ -118,7 +120,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     })
     class HostModule {}
 
-    const app = await NestFactory.create(HostModule, { logger: options.logger ?? ['error', 'warn', 'log'], abortOnError: false });
+    const app = await NestFactory.create(HostModule, { logger: options.logger === false ? false : (options.logger ?? ['error', 'warn', 'log']), abortOnError: false });
     app.enableShutdownHooks();
     for (const descriptor of descriptors) descriptor.configure?.(app);
     for (const relay of relays) relay.start();
