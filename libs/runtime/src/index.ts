@@ -6,3 +6,4 @@ export * from './service-module';
 export * from './host';
 export * from './kubernetes';
 export * from './bus-instrumentation';
+export * from './service-process';

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { exitOnStartFailure, runServiceProcess } from '@somnus/runtime';
+import { apiGatewayService } from './index';
+
+runServiceProcess(apiGatewayService).catch(exitOnStartFailure('api-gateway'));

@@ -1,0 +1,204 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Cause,
+  causedBy,
+  CommandOutcome,
+  createEnvelope,
+  Envelope,
+  GetNodeState,
+  ListNodes,
+  ListNodeStates,
+  newMessageId,
+  Node,
+  NodeRemoved,
+  NodeState,
+  NodeTransitioned,
+  NodeUpserted,
+  Payload,
+  ReplyOf,
+  SetMaintenance,
+} from '@somnus/contracts';
+import { isAutomation } from '@somnus/domain';
+import { AnswerQuery, Delivery, durableName, MESSAGE_BUS, MessageBus, OnMessage } from '@somnus/bus';
+import { ServiceStore } from '@somnus/persistence';
+import { SERVICE_STORE } from '@somnus/runtime';
+import { CLOCK, Clock } from '../clock';
+import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
+import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
+import { movablePods } from '../kubernetes/kube-facts';
+import { NodeStateEntity } from '../persistence/node-state.entity';
+import { decideInitialState, FirstObservation } from './initial-state';
+import { NodeStatesRepository, toNodeState, toTransitionRecord } from './node-states.repository';
+import { tcpReachable } from './tcp-reachability';
+import { moveNode } from './transition-recorder';
+
+export const LIFECYCLE_ACTOR = 'system:lifecycle';
+
+export function systemCause(): Cause {
+  return { actor: LIFECYCLE_ACTOR, correlationId: newMessageId() };
+}
+
+/**
+ * The node projection (from inventory's events, seeded with ListNodes at start), each node's first state,
+ * the operator's maintenance hold, and the state queries.
+ */
+@Injectable()
+export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('lifecycle');
+  /** One first-sighting at a time per node, so the seed and an event never race to insert it. */
+  private readonly sightings = new Map<string, Promise<void>>();
+  private stopped = false;
+  private seeding: Promise<void> | undefined;
+
+  constructor(
+    @Inject(SERVICE_STORE) private readonly store: ServiceStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(CLUSTER) private readonly cluster: ClusterPort | null,
+    @Inject(LIFECYCLE_CONFIG) private readonly config: LifecycleConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // In the background: inventory may be starting in this very process and not answering yet.
+    this.seeding = this.seedFromCatalogue().catch((error) => this.logger.warn(`seeding from the catalogue failed: ${String(error)}`));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    await this.seeding;
+  }
+
+  @OnMessage(NodeUpserted)
+  async nodeUpserted({ envelope }: Delivery<Payload<typeof NodeUpserted>>): Promise<void> {
+    await this.catalogued(envelope.data.node, causedBy(envelope));
+  }
+
+  @OnMessage(NodeRemoved)
+  async nodeRemoved({ envelope }: Delivery<Payload<typeof NodeRemoved>>): Promise<void> {
+    // The history stays, for the audit of what happened to a retired machine.
+    await new NodeStatesRepository(this.store.dataSource.manager).remove(envelope.data.nodeId);
+  }
+
+  @AnswerQuery(GetNodeState)
+  async getNodeState({ data }: Envelope<Payload<typeof GetNodeState>>): Promise<ReplyOf<typeof GetNodeState>> {
+    const repository = new NodeStatesRepository(this.store.dataSource.manager);
+    const entity = await repository.find(data.nodeId);
+    const history = data.historyLimit > 0 ? await repository.recentHistory(data.nodeId, data.historyLimit) : [];
+    return {
+      state: entity ? toNodeState(entity, await repository.lastTransition(entity.id)) : null,
+      history: history.map(toTransitionRecord),
+    };
+  }
+
+  @AnswerQuery(ListNodeStates)
+  async listNodeStates(): Promise<ReplyOf<typeof ListNodeStates>> {
+    const repository = new NodeStatesRepository(this.store.dataSource.manager);
+    const [nodes, last] = await Promise.all([repository.list(), repository.lastTransitions()]);
+    return { items: nodes.map((node) => toNodeState(node, last.get(node.id))) };
+  }
+
+  @OnMessage(SetMaintenance)
+  async setMaintenance({ envelope }: Delivery<Payload<typeof SetMaintenance>>): Promise<CommandOutcome<NodeState>> {
+    const { nodeId, maintenance, reason } = envelope.data;
+    const outcome = await this.store.transact(
+      async (tx): Promise<CommandOutcome<NodeState>> => {
+        const repository = new NodeStatesRepository(tx.manager);
+        const entity = await repository.find(nodeId, true);
+        if (!entity) return { ok: false, code: 'not-found', reason: `lifecycle knows no node with id ${nodeId}` };
+        const moved = await moveNode(tx, entity, maintenance ? 'maintenance' : 'ready', { cause: causedBy(envelope), reason, at: this.clock.now() });
+        if (!moved.ok) return { ok: false, code: isAutomation(envelope.actor) ? 'refused' : 'conflict', reason: moved.reason };
+        return { ok: true, result: toNodeState(entity, await repository.lastTransition(entity.id)) };
+      },
+      { consumer: durableName('lifecycle', SetMaintenance), messageId: envelope.id },
+    );
+    if (!outcome.duplicate) return outcome.result;
+    const repository = new NodeStatesRepository(this.store.dataSource.manager);
+    const entity = await repository.find(nodeId);
+    return entity ? { ok: true, result: toNodeState(entity, await repository.lastTransition(nodeId)) } : { ok: false, code: 'not-found', reason: `no node with id ${nodeId}` };
+  }
+
+  /** A node in the catalogue: refresh the projection, or (first sighting) decide its state from observation. */
+  catalogued(node: Node, cause: Cause): Promise<void> {
+    const previous = this.sightings.get(node.id) ?? Promise.resolve();
+    const next = previous.then(() => this.project(node, cause));
+    const settled = next.catch(() => undefined);
+    this.sightings.set(node.id, settled);
+    void settled.then(() => {
+      if (this.sightings.get(node.id) === settled) this.sightings.delete(node.id);
+    });
+    return next;
+  }
+
+  private async project(node: Node, cause: Cause): Promise<void> {
+    const known = await new NodeStatesRepository(this.store.dataSource.manager).find(node.id);
+    if (known) {
+      if (JSON.stringify(known.node) === JSON.stringify(node) && known.name === node.name) return;
+      await this.store.transact(async (tx) => {
+        const repository = new NodeStatesRepository(tx.manager);
+        const entity = await repository.find(node.id, true);
+        if (!entity) return;
+        entity.node = node;
+        entity.name = node.name;
+        await repository.save(entity);
+      });
+      return;
+    }
+    const initial = decideInitialState(await this.observe(node));
+    const at = this.clock.now();
+    await this.store.transact(async (tx) => {
+      const repository = new NodeStatesRepository(tx.manager);
+      if (await repository.find(node.id, true)) return;
+      const entity = Object.assign(new NodeStateEntity(), {
+        id: node.id,
+        name: node.name,
+        node,
+        state: initial.state,
+        powerState: initial.powerState,
+        since: at,
+        createdAt: at,
+        wokeAt: null,
+      });
+      await repository.save(entity);
+      await repository.record({ nodeId: node.id, kind: 'transition', from: null, to: initial.state, cause: 'first-seen', reason: initial.reason, actor: cause.actor, correlationId: cause.correlationId, at });
+      await tx.emit(NodeTransitioned, { nodeId: node.id, from: null, to: initial.state, reason: initial.reason }, { cause, subject: node.id });
+    });
+  }
+
+  private async observe(node: Node): Promise<FirstObservation> {
+    const seen: FirstObservation = {};
+    if (this.cluster && node.kubernetesNodeName) {
+      try {
+        seen.kubernetes = await this.cluster.observeNode(node.kubernetesNodeName);
+        if (seen.kubernetes?.ready === 'True') seen.movablePods = movablePods(await this.cluster.podsOnNode(node.kubernetesNodeName)).length;
+      } catch (error) {
+        this.logger.warn(`Kubernetes did not answer about ${node.name}; falling back to SSH reachability: ${String(error)}`);
+        seen.kubernetes = undefined;
+      }
+    }
+    if (!seen.kubernetes && node.ssh) seen.sshReachable = await tcpReachable(node.ssh.host, node.ssh.port, Math.min(this.config.sshTimeoutMs, 3_000));
+    return seen;
+  }
+
+  private async seedFromCatalogue(): Promise<void> {
+    const cause = systemCause();
+    for (let attempt = 1; attempt <= 10 && !this.stopped; attempt += 1) {
+      try {
+        let offset = 0;
+        for (let page = 0; page < 100 && !this.stopped; page += 1) {
+          const envelope = createEnvelope(ListNodes.type, { limit: 1000, offset }, { source: this.store.source, cause, time: this.clock.now() });
+          const reply = await this.bus.request(ListNodes, envelope, 5_000);
+          for (const node of reply.items) {
+            if (this.stopped) return;
+            await this.catalogued(node, cause).catch((error) => this.logger.warn(`could not project node ${node.name}: ${String(error)}`));
+          }
+          offset += reply.items.length;
+          if (reply.items.length === 0 || offset >= reply.total) return;
+        }
+        return;
+      } catch (error) {
+        if (attempt === 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Logger } from '@nestjs/common';
+import { serviceModule, ServiceDescriptor } from '@somnus/runtime';
+import { loadPowerConfig } from './config/power.config';
+import { PowerCommandsHandler } from './commands/power-commands.handler';
+import { EnergyLedger } from './energy/energy-ledger';
+import { NodeDirectory } from './nodes/node-directory';
+import { NodeProjectionHandler } from './nodes/node-projection.handler';
+import { PowerStateBook } from './nodes/power-state-book';
+import { EnergySampleEntity } from './persistence/energy-sample.entity';
+import { powerMigrations } from './persistence/migrations';
+import { PowerActionEntity } from './persistence/power-action.entity';
+import { PowerNodeEntity } from './persistence/power-node.entity';
+import { PowerStateEntity } from './persistence/power-state.entity';
+import { createPowerActuation, POWER_ACTUATION, POWER_CONFIG } from './power-actuation';
+
+/** Owns actuation: drivers, rate limits, retries, wake verification, pre-sleep hooks and energy metering. */
+export class PowerModule {}
+
+/**
+ * The power service with its settings read from `env` when the process starts it (tests pass their own;
+ * see README for the variables).
+ */
+export function createPowerService(env: NodeJS.ProcessEnv = process.env): ServiceDescriptor {
+  return {
+    name: 'power',
+    entities: [PowerNodeEntity, PowerStateEntity, PowerActionEntity, EnergySampleEntity],
+    migrations: powerMigrations,
+    module: (infrastructure) => {
+      const config = loadPowerConfig(env);
+      const actuation = createPowerActuation({ config, runtime: infrastructure.config });
+      new Logger('power').log(
+        `drivers ${actuation.drivers.installed.join(', ')}; wake verified by ${actuation.verification}; ` +
+          `resume ${config.limits.resumesPerMinute}/min, suspend ${config.limits.suspendsPerMinute}/min, ${config.limits.concurrentWakes} concurrent wakes; ` +
+          `SSH keys in ${infrastructure.config.sshKeyDir}`,
+      );
+      return serviceModule(PowerModule, infrastructure, {
+        providers: [
+          { provide: POWER_CONFIG, useValue: config },
+          { provide: POWER_ACTUATION, useValue: actuation },
+          { provide: NodeDirectory, useValue: new NodeDirectory() },
+          { provide: PowerStateBook, useValue: new PowerStateBook() },
+          NodeProjectionHandler,
+          PowerCommandsHandler,
+          EnergyLedger,
+        ],
+        exports: [EnergyLedger],
+      });
+    },
+  };
+}
+
+export const powerService: ServiceDescriptor = createPowerService();
