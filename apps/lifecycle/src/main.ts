@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { exitOnStartFailure, runServiceProcess } from '@somnus/runtime';
+import { lifecycleService } from './index';
+
+runServiceProcess(lifecycleService).catch(exitOnStartFailure('lifecycle'));
