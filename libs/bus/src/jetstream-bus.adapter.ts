@@ -209,6 +209,9 @@ export class JetStreamBus implements MessageBus {
           wakeWorker = undefined;
           continue;
         }
+        // Batch consumers let the messages the client has already received join this batch (one turn of the
+        // event loop), so a backlog is handled in large batches instead of one transaction per message.
+        if (maxBatch > 1 && pending.length < maxBatch) await new Promise((resolve) => setImmediate(resolve));
         await process(pending.splice(0, maxBatch));
         wakeFeeder?.();
       }

@@ -91,14 +91,14 @@ export class AuditTrailRepository {
         prevHash = hash;
       }
       if (rows.length === 0) return 0;
-      for (let start = 0; start < rows.length; start += 1_000) {
-        const chunk = rows.slice(start, start + 1_000);
-        const placeholders = chunk.map((_, i) => `(${Array.from({ length: 13 }, (_, j) => `$${i * 13 + j + 1}`).join(',')})`).join(',');
-        await manager.query(
-          `INSERT INTO ${s}.records (seq, message_id, kind, type, subject, node_id, actor, correlation_id, causation_id, time, data, prev_hash, hash) VALUES ${placeholders}`,
-          chunk.flat(),
-        );
-      }
+      // One statement per batch with an array per column: far cheaper to parse and bind than a row of
+      // placeholders per record.
+      const columns = Array.from({ length: 13 }, (_, j) => rows.map((row) => row[j]));
+      await manager.query(
+        `INSERT INTO ${s}.records (seq, message_id, kind, type, subject, node_id, actor, correlation_id, causation_id, time, data, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::jsonb[], $12::text[], $13::text[])`,
+        columns,
+      );
       await manager.query(`INSERT INTO ${s}.chain_head (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = $1, hash = $2`, [seq, prevHash]);
       return rows.length;
     });
