@@ -1,0 +1,180 @@
+// The lifecycle service hosted with inventory on a simulated fleet that speaks real Kubernetes and SSH:
+// drains that go through (cordon, evict, pods rescheduled elsewhere, sleep asked for), drains each safety
+// check refuses (recorded in the node's history), idle detection, and the same drain on real NATS + Postgres.
+import { Client } from 'pg';
+import { createEnvelope, GetNodeState, newMessageId, NodeSlept, ReplyOf } from '@somnus/contracts';
+import { MemoryBus } from '@somnus/bus';
+import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
+import { replicaPod, Scenario, startScenario, until } from './testing/lifecycle-scenario';
+
+jest.setTimeout(90_000);
+
+async function history(scenario: Scenario, nodeId: string): Promise<ReplyOf<typeof GetNodeState>> {
+  const envelope = createEnvelope(GetNodeState.type, { nodeId, historyLimit: 50 }, { source: 'test', cause: { actor: 'user:test', correlationId: newMessageId() }, time: new Date() });
+  return scenario.bus.request(GetNodeState, envelope, 5_000);
+}
+
+function podsOn(scenario: Scenario, node: string): string[] {
+  return scenario.fleet.cluster.podsOnNode(node).filter((pod) => pod.metadata.namespace === 'default').map((pod) => pod.metadata.name);
+}
+
+/** (b): a node with movable pods is cordoned, emptied onto other nodes, and sleep is asked for. */
+async function drainGoesThrough(scenario: Scenario, target: string): Promise<void> {
+  scenario.fleet.createPod(replicaPod(`web-${target}-1`, target));
+  scenario.fleet.createPod(replicaPod(`web-${target}-2`, target));
+  const { outcome, correlationId, nodeId } = await scenario.drain(target);
+  expect(outcome).toEqual({ ok: true, result: { nodeId, accepted: true } });
+
+  const completed = await until('DrainCompleted', () => scenario.seen.completed.find((e) => e.data.nodeId === nodeId));
+  expect(completed.data.evicted).toBe(2);
+  expect(completed.correlationId).toBe(correlationId);
+  const sleep = await until('SleepNode command', () => scenario.seen.sleep.find((e) => e.data.nodeId === nodeId));
+  expect(sleep).toMatchObject({ actor: 'user:alice', correlationId });
+
+  expect(scenario.fleet.cluster.getNode(target).spec.unschedulable).toBe(true);
+  expect(podsOn(scenario, target)).toEqual([]);
+  // The simulator's controllers recreated both pods and its binder placed them on other nodes.
+  const elsewhere = scenario.fleet.cluster.listPods('default').filter((pod) => pod.metadata.generateName?.startsWith(`web-${target}-`));
+  expect(elsewhere).toHaveLength(2);
+  for (const pod of elsewhere) expect(pod.spec.nodeName && pod.spec.nodeName !== target).toBeTruthy();
+
+  const state = await history(scenario, nodeId);
+  expect(state.state).toMatchObject({ state: 'draining', lastTransition: { to: 'draining', actor: 'user:alice' } });
+}
+
+describe('lifecycle on the simulated fleet (all-in-one, embedded Postgres, in-memory bus)', () => {
+  let scenario: Scenario;
+  let awake: string[];
+  let critical: string;
+
+  beforeAll(async () => {
+    scenario = await startScenario({ SOMNUS_MODE: 'all-in-one' }, { bus: new MemoryBus() });
+    critical = scenario.fleet.nodes.find((n) => n.tier === 'critical')!.name;
+    awake = scenario.fleet.nodes.filter((n) => n.tier !== 'critical' && n.state === 'on').map((n) => n.name);
+    await until('every node to have a state', async () => (await scenario.states()).length === scenario.fleet.nodes.length);
+  });
+
+  afterAll(async () => {
+    await scenario?.close();
+  });
+
+  it('starts each node from what it observes: Ready nodes ready or active, the asleep one sleeping', async () => {
+    const states = await scenario.states();
+    const asleep = scenario.fleet.nodes.find((n) => n.state !== 'on')!.name;
+    expect(states.find((s) => s.name === asleep)).toMatchObject({ state: 'sleeping', powerState: 'off', lastTransition: { from: null, to: 'sleeping' } });
+    for (const name of awake) expect(['ready', 'active', 'idle']).toContain(states.find((s) => s.name === name)!.state);
+  });
+
+  it('(c) refuses a node younger than the minimum age', async () => {
+    const { outcome, nodeId } = await scenario.drain(awake[0]);
+    expect(outcome).toMatchObject({ ok: false, code: 'refused', reason: expect.stringContaining('min-age') });
+    const event = await until('DrainRejected min-age', () => scenario.seen.rejected.find((e) => e.data.nodeId === nodeId && e.data.check === 'min-age'));
+    expect(event.actor).toBe('user:alice');
+    expect((await history(scenario, nodeId)).history.some((h) => h.reason.startsWith('drain refused (min-age)'))).toBe(true);
+    scenario.advance(2 * 60_000);
+  });
+
+  it('(c) refuses the critical tier', async () => {
+    const { outcome, nodeId } = await scenario.drain(critical);
+    expect(outcome).toMatchObject({ ok: false, code: 'refused', reason: expect.stringContaining('critical-tier') });
+    await until('DrainRejected critical-tier', () => scenario.seen.rejected.find((e) => e.data.nodeId === nodeId && e.data.check === 'critical-tier'));
+    expect((await history(scenario, nodeId)).history.some((h) => h.reason.startsWith('drain refused (critical-tier)'))).toBe(true);
+  });
+
+  it('(c) refuses a node running a pod annotated somnus.io/do-not-sleep', async () => {
+    const target = awake[1];
+    scenario.fleet.createPod(replicaPod('pinned-1', target, { annotations: { 'somnus.io/do-not-sleep': 'true' } }));
+    const { outcome, nodeId } = await scenario.drain(target);
+    expect(outcome).toMatchObject({ ok: false, code: 'refused' });
+    const event = await until('DrainRejected unmovable-workload', () => scenario.seen.rejected.find((e) => e.data.nodeId === nodeId && e.data.check === 'unmovable-workload'));
+    expect(event.data.reason).toContain('somnus.io/do-not-sleep');
+    expect(scenario.fleet.cluster.getNode(target).spec.unschedulable).toBeFalsy();
+  });
+
+  it('(c) refuses when a PodDisruptionBudget allows no disruption', async () => {
+    const target = awake[2];
+    scenario.fleet.createPod(replicaPod('db-1', target, { labels: { app: 'db' } }));
+    scenario.fleet.cluster.createDisruptionBudget({ metadata: { name: 'db', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'db' } }, minAvailable: 1 } });
+    const { outcome, nodeId } = await scenario.drain(target);
+    expect(outcome).toMatchObject({ ok: false, code: 'refused', reason: expect.stringContaining('disruption-budget') });
+    await until('DrainRejected disruption-budget', () => scenario.seen.rejected.find((e) => e.data.nodeId === nodeId && e.data.check === 'disruption-budget'));
+    expect((await history(scenario, nodeId)).history.some((h) => h.reason.includes('PodDisruptionBudget default/db'))).toBe(true);
+  });
+
+  it('(c) refuses when the awake fleet would fall below the headroom', async () => {
+    // A pending pod nobody can hold: demand now exceeds what stays awake.
+    const huge = replicaPod('huge-1', undefined, { cpu: '500' });
+    huge.metadata.ownerReferences = []; // bare, so deleting it afterwards brings no replacement
+    scenario.fleet.createPod(huge);
+    const { outcome, nodeId } = await scenario.drain(awake[3]);
+    expect(outcome).toMatchObject({ ok: false, code: 'refused', reason: expect.stringContaining('headroom') });
+    await until('DrainRejected headroom', () => scenario.seen.rejected.find((e) => e.data.nodeId === nodeId && e.data.check === 'headroom'));
+    scenario.fleet.cluster.deletePod('default', 'huge-1');
+  });
+
+  it('(b) drains a node: cordoned, pods evicted and rescheduled elsewhere, DrainCompleted, SleepNode; then sleeping on NodeSlept', async () => {
+    const target = awake[3];
+    await drainGoesThrough(scenario, target);
+    const nodeId = await scenario.nodeId(target);
+    const slept = createEnvelope(NodeSlept.type, { nodeId, driver: 'ssh' }, { source: 'test', cause: { actor: 'user:alice', correlationId: newMessageId() }, time: new Date() });
+    await scenario.bus.publish(NodeSlept, slept);
+    await until('sleeping', async () => (await history(scenario, nodeId)).state?.state === 'sleeping');
+    expect((await history(scenario, nodeId)).state).toMatchObject({ powerState: 'off', lastTransition: { from: 'draining', to: 'sleeping' } });
+  });
+
+  it('automation may not drain a node that is not idle: refused by the lifecycle table', async () => {
+    const target = awake[2]; // runs db-1, so active
+    const { outcome } = await scenario.drain(target, 'policy:somnus');
+    expect(outcome).toMatchObject({ ok: false, code: 'refused', reason: expect.stringContaining('lifecycle-state') });
+  });
+
+  it('idle detection: an empty node goes idle after the grace period and NodeIdle is published', async () => {
+    const empty = awake[4];
+    const nodeId = await scenario.nodeId(empty);
+    const idle = await until('NodeIdle', () => scenario.seen.idle.find((e) => e.data.nodeId === nodeId));
+    expect(idle.actor).toBe('system:lifecycle');
+    expect(idle.data.activity.movableWorkloads).toBe(0);
+    expect((await history(scenario, nodeId)).state?.state).toBe('idle');
+    // A node running work never goes idle.
+    const busy = await scenario.nodeId(awake[2]);
+    expect(scenario.seen.idle.some((e) => e.data.nodeId === busy)).toBe(false);
+  });
+});
+
+describeWithServices(['postgres', 'nats'], 'lifecycle drain on real NATS JetStream and PostgreSQL (distributed)', () => {
+  let scenario: Scenario;
+  const database = uniqueName('somnus_t_lifecycle').toLowerCase();
+  const adminUrl = (() => {
+    const url = new URL(realServices.postgresUrl);
+    url.pathname = '/postgres';
+    return url.toString();
+  })();
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${database}"`);
+    await admin.end();
+    const url = new URL(realServices.postgresUrl);
+    url.pathname = `/${database}`;
+    scenario = await startScenario(
+      { SOMNUS_MODE: 'distributed', DATABASE_URL: url.toString(), NATS_URL: realServices.natsUrl, SOMNUS_BUS_NAMESPACE: uniqueName('lc'), REDIS_URL: realServices.redisUrl },
+      { nodes: 6 },
+    );
+    await until('every node to have a state', async () => (await scenario.states()).length === scenario.fleet.nodes.length);
+    scenario.advance(2 * 60_000);
+  });
+
+  afterAll(async () => {
+    await scenario?.close();
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('(b) drains a node with movable pods and asks for sleep', async () => {
+    const target = scenario.fleet.nodes.find((n) => n.tier !== 'critical' && n.state === 'on')!.name;
+    await drainGoesThrough(scenario, target);
+  });
+});
