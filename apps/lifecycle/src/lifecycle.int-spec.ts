@@ -2,7 +2,7 @@
 // drains that go through (cordon, evict, pods rescheduled elsewhere, sleep asked for), drains each safety
 // check refuses (recorded in the node's history), idle detection, and the same drain on real NATS + Postgres.
 import { Client } from 'pg';
-import { createEnvelope, GetNodeState, newMessageId, NodeSlept, ReplyOf } from '@somnus/contracts';
+import { createEnvelope, GetNodeState, MessageDefinition, newMessageId, NodeSlept, NodeWaking, NodeWoke, ReplyOf } from '@somnus/contracts';
 import { MemoryBus } from '@somnus/bus';
 import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
 import { replicaPod, Scenario, startScenario, until } from './testing/lifecycle-scenario';
@@ -120,6 +120,29 @@ describe('lifecycle on the simulated fleet (all-in-one, embedded Postgres, in-me
     await scenario.bus.publish(NodeSlept, slept);
     await until('sleeping', async () => (await history(scenario, nodeId)).state?.state === 'sleeping');
     expect((await history(scenario, nodeId)).state).toMatchObject({ powerState: 'off', lastTransition: { from: 'draining', to: 'sleeping' } });
+  });
+
+  it('follows a wake: waking, ready, then uncordoned and active once Kubernetes reports Ready', async () => {
+    const target = awake[3]; // asleep after the drain above, still cordoned
+    const nodeId = await scenario.nodeId(target);
+    const publish = (definition: MessageDefinition, data: object) =>
+      scenario.bus.publish(definition, createEnvelope(definition.type, data, { source: 'test', cause: { actor: 'policy:somnus', correlationId: newMessageId() }, time: new Date() }));
+    await publish(NodeWaking, { nodeId, driver: 'wol', attempt: 1 });
+    await until('waking', async () => (await history(scenario, nodeId)).state?.state === 'waking');
+    await publish(NodeWoke, { nodeId, driver: 'wol', verifiedBy: ['tcp', 'ssh'], seconds: 3 });
+    await until('active', async () => (await history(scenario, nodeId)).state?.state === 'active');
+    expect(scenario.fleet.cluster.getNode(target).spec.unschedulable).toBe(false);
+    const moves = (await history(scenario, nodeId)).history.map((h) => `${h.from}->${h.to}`);
+    expect(moves.slice(0, 3)).toEqual(['ready->active', 'waking->ready', 'sleeping->waking']);
+  });
+
+  it('an event that asks for an invalid move is rejected and recorded, never applied', async () => {
+    const nodeId = await scenario.nodeId(critical);
+    const before = (await history(scenario, nodeId)).state!.state;
+    const slept = createEnvelope(NodeSlept.type, { nodeId, driver: 'ssh' }, { source: 'test', cause: { actor: 'policy:somnus', correlationId: newMessageId() }, time: new Date() });
+    await scenario.bus.publish(NodeSlept, slept);
+    await until('the rejection in the history', async () => (await history(scenario, nodeId)).history.find((h) => h.reason.includes(`transition ${before} -> sleeping rejected`)));
+    expect((await history(scenario, nodeId)).state!.state).toBe(before);
   });
 
   it('automation may not drain a node that is not idle: refused by the lifecycle table', async () => {
