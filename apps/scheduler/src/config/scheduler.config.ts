@@ -19,6 +19,8 @@ export const schedulerEnvSchema = z
     SCHEDULER_SLEEP_IN_FLIGHT_MS: z.coerce.number().int().min(1_000).default(300_000),
     /** After a drain was refused, how long before the scheduler proposes sleeping that node again. */
     SCHEDULER_SLEEP_RETRY_MS: z.coerce.number().int().min(0).default(600_000),
+    /** After power refused a wake, how long before the scheduler asks again (the next tick after it). */
+    SCHEDULER_WAKE_RETRY_MS: z.coerce.number().int().min(0).default(5_000),
     /** Backoff of the pod and node watches after an error: first and largest delay. */
     SCHEDULER_WATCH_BACKOFF_MS: z.coerce.number().int().min(10).default(500),
     SCHEDULER_WATCH_BACKOFF_MAX_MS: z.coerce.number().int().min(10).default(30_000),
@@ -47,6 +49,7 @@ export interface SchedulerConfig {
   wakeInFlightMs: number;
   sleepInFlightMs: number;
   sleepRetryMs: number;
+  wakeRetryMs: number;
   watchBackoffMs: number;
   watchBackoffMaxMs: number;
   policy: {
@@ -69,6 +72,7 @@ export function loadSchedulerConfig(env: NodeJS.ProcessEnv = process.env): Sched
     wakeInFlightMs: e.SCHEDULER_WAKE_IN_FLIGHT_MS,
     sleepInFlightMs: e.SCHEDULER_SLEEP_IN_FLIGHT_MS,
     sleepRetryMs: e.SCHEDULER_SLEEP_RETRY_MS,
+    wakeRetryMs: e.SCHEDULER_WAKE_RETRY_MS,
     watchBackoffMs: e.SCHEDULER_WATCH_BACKOFF_MS,
     watchBackoffMaxMs: Math.max(e.SCHEDULER_WATCH_BACKOFF_MS, e.SCHEDULER_WATCH_BACKOFF_MAX_MS),
     policy: {

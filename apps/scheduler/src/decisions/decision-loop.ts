@@ -155,7 +155,10 @@ export class DecisionLoop {
       allocations = allocationByNode(pods);
       const idByKubeName = new Map(projected.map((p) => [kubeNameOf(p.node), p.node.id]));
       for (const pod of pods) {
-        if (isUnschedulable(pod)) pending.push(pendingWorkloadOf(pod, now));
+        // A DaemonSet pod waiting for its own node is not work that needs room.
+        if (isUnschedulable(pod)) {
+          if (!isNodeBound(pod)) pending.push(pendingWorkloadOf(pod, now));
+        }
         else if (occupiesNode(pod) && !isNodeBound(pod)) {
           const nodeId = idByKubeName.get(pod.spec!.nodeName!);
           if (!nodeId) continue;
@@ -179,8 +182,12 @@ export class DecisionLoop {
     const refusedRecently = new Set(
       projected.filter((p) => p.sleepRefusedAt !== undefined && now - p.sleepRefusedAt < this.config.sleepRetryMs).map((p) => p.node.id),
     );
+    const wakeRefusedRecently = new Set(
+      projected.filter((p) => p.wakeRefusedAt !== undefined && now - p.wakeRefusedAt < this.config.wakeRetryMs).map((p) => p.node.id),
+    );
     const toApply = outcome.decisions.filter((d) => {
-      if (d.action === 'wake') return !this.inFlight.has(d.nodeId);
+      // Power refused the last wake moments ago (its refusal is on record): ask again a little later.
+      if (d.action === 'wake') return !this.inFlight.has(d.nodeId) && !wakeRefusedRecently.has(d.nodeId);
       // Lifecycle refused to drain it lately: its refusal is on record; ask again after the retry period.
       if (d.action === 'sleep') return !this.inFlight.has(d.nodeId) && !refusedRecently.has(d.nodeId);
       return this.lastRecorded.get(d.nodeId) !== `hold|${d.code}`;

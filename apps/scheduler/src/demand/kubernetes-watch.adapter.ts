@@ -1,5 +1,5 @@
 import { CoreV1Api, KubeConfig, ListWatch, Watch, type KubernetesObject, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import { isUnschedulable, podKey } from './pod-demand';
+import { isNodeBound, isUnschedulable, podKey } from './pod-demand';
 
 export interface KubernetesWatchOptions {
   backoffMs: number;
@@ -66,7 +66,7 @@ export class KubernetesWatch {
 
   private podChanged(pod: V1Pod): void {
     const key = podKey(pod);
-    if (isUnschedulable(pod)) {
+    if (isUnschedulable(pod) && !isNodeBound(pod)) {
       if (!this.unschedulable.has(key)) {
         this.unschedulable.add(key);
         this.options.onUnschedulable(pod);

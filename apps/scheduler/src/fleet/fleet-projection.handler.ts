@@ -16,6 +16,7 @@ import {
   NodeWaking,
   NodeWoke,
   Payload,
+  PowerActionRefused,
 } from '@somnus/contracts';
 import { Delivery, durableName, MESSAGE_BUS, MessageBus, OnMessage } from '@somnus/bus';
 import type { NodePower } from '@somnus/policy';
@@ -105,6 +106,12 @@ export class FleetProjectionHandler implements OnApplicationBootstrap, OnApplica
   @OnMessage(DrainRejected)
   async drainRejected({ envelope }: Delivery<Payload<typeof DrainRejected>>): Promise<void> {
     await this.lifecycle(DrainRejected, envelope, { kind: 'sleep-refused', at: new Date(envelope.time) });
+  }
+
+  @OnMessage(PowerActionRefused)
+  async powerActionRefused({ envelope }: Delivery<Payload<typeof PowerActionRefused>>): Promise<void> {
+    const at = new Date(envelope.time);
+    await this.lifecycle(PowerActionRefused, envelope, envelope.data.action === 'wake' ? { kind: 'wake-refused', at } : { kind: 'sleep-refused', at });
   }
 
   @OnMessage(NodeWaking)

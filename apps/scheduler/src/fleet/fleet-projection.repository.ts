@@ -13,6 +13,7 @@ interface ProjectedRow {
   last_sleep_at: Date | string | null;
   idle_since: Date | string | null;
   sleep_refused_at: Date | string | null;
+  wake_refused_at: Date | string | null;
 }
 
 function ms(value: Date | string | null): number | undefined {
@@ -26,7 +27,8 @@ export type LifecyclePatch =
   | { kind: 'state'; state: LifecycleState; at: Date }
   | { kind: 'power'; power: NodePower; at: Date }
   | { kind: 'idle'; idleSince: Date; at: Date }
-  | { kind: 'sleep-refused'; at: Date };
+  | { kind: 'sleep-refused'; at: Date }
+  | { kind: 'wake-refused'; at: Date };
 
 /** The scheduler's projections of the catalogue and of each node's lifecycle, in its own schema. */
 export class FleetProjectionRepository {
@@ -80,12 +82,15 @@ export class FleetProjectionRepository {
       case 'sleep-refused':
         await this.manager.query(`UPDATE ${t} SET sleep_refused_at = $2 WHERE node_id = $1 AND (sleep_refused_at IS NULL OR sleep_refused_at <= $2)`, [nodeId, patch.at]);
         return;
+      case 'wake-refused':
+        await this.manager.query(`UPDATE ${t} SET wake_refused_at = $2 WHERE node_id = $1 AND (wake_refused_at IS NULL OR wake_refused_at <= $2)`, [nodeId, patch.at]);
+        return;
     }
   }
 
   async list(): Promise<ProjectedNode[]> {
     const rows = (await this.manager.query(
-      `SELECT n.node, l.state, l.state_at, l.power, l.power_at, l.last_wake_at, l.last_sleep_at, l.idle_since, l.sleep_refused_at
+      `SELECT n.node, l.state, l.state_at, l.power, l.power_at, l.last_wake_at, l.last_sleep_at, l.idle_since, l.sleep_refused_at, l.wake_refused_at
        FROM "${this.schema}".nodes n LEFT JOIN "${this.schema}".node_lifecycle l ON l.node_id = n.id ORDER BY n.name`,
     )) as ProjectedRow[];
     return rows.map((row) => ({
@@ -98,6 +103,7 @@ export class FleetProjectionRepository {
       lastSleepAt: ms(row.last_sleep_at),
       idleSince: ms(row.idle_since),
       sleepRefusedAt: ms(row.sleep_refused_at),
+      wakeRefusedAt: ms(row.wake_refused_at),
     }));
   }
 }

@@ -15,6 +15,8 @@ export interface ProjectedNode {
   idleSince?: number;
   /** When lifecycle last refused to drain or sleep it. */
   sleepRefusedAt?: number;
+  /** When power last refused to wake it (rate limit, unknown node, missing settings). */
+  wakeRefusedAt?: number;
 }
 
 /** What the Kubernetes API shows of a node, when there is one. */
@@ -59,7 +61,7 @@ export function powerOf(projected: ProjectedNode, kube: KubeNodeView | undefined
 export function inFlightSettled(inFlight: InFlight, projected: ProjectedNode | undefined, now: number, timeoutMs: number): boolean {
   if (!projected) return true;
   if (now - inFlight.at >= timeoutMs) return true;
-  const latest = Math.max(projected.stateAt ?? 0, projected.powerAt ?? 0, projected.sleepRefusedAt ?? 0);
+  const latest = Math.max(projected.stateAt ?? 0, projected.powerAt ?? 0, projected.sleepRefusedAt ?? 0, projected.wakeRefusedAt ?? 0);
   return latest > inFlight.at;
 }
 

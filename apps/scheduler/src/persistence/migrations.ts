@@ -59,5 +59,14 @@ export function schedulerMigrations(schema: string): SchemaMigration[] {
         for (const table of ['leader_lease', 'decisions', 'calendars', 'node_lifecycle', 'nodes']) await runner.query(`DROP TABLE ${s}.${table}`);
       },
     },
+    {
+      name: '0002-wake-refused',
+      async up(runner: QueryRunner) {
+        await runner.query(`ALTER TABLE ${s}.node_lifecycle ADD COLUMN wake_refused_at timestamptz`);
+      },
+      async down(runner: QueryRunner) {
+        await runner.query(`ALTER TABLE ${s}.node_lifecycle DROP COLUMN wake_refused_at`);
+      },
+    },
   ];
 }
