@@ -12,6 +12,7 @@ import { describeWithServices, realServices, uniqueName } from '@somnus/testing'
 import { inventoryService } from '@somnus/inventory';
 import { createPowerService } from './power.module';
 import { NodeDirectory } from './nodes/node-directory';
+import { EnergyLedger } from './energy/energy-ledger';
 import { PowerCommandsHandler } from './commands/power-commands.handler';
 import { catalogue, command, FAST_POWER_ENV, PowerWorld, waitFor } from './testing/power-world';
 
@@ -137,6 +138,26 @@ describe('power service over the simulated fleet (all-in-one, in-memory bus)', (
     await waitFor(`node-slept for ${name}`, () => world.eventsFor(node.id, NodeSlept).length > 0, 20_000);
     expect(world.eventsFor(node.id, NodeSleeping)).toHaveLength(1);
     expect(world.fleet.node(name).state).toBe('off');
+  });
+
+  it('meters energy per node against always-on, with sleeping nodes drawing less', async () => {
+    const ledger = host.app.get(EnergyLedger, { strict: false });
+    await ledger.sampleNow();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const written = await ledger.sampleNow();
+    expect(written).toBe(world.fleet.nodes.length);
+
+    const totals = await ledger.totals();
+    expect(totals.nodes).toHaveLength(world.fleet.nodes.length);
+    expect(totals.joules).toBeGreaterThan(0);
+    const asleep = totals.nodes.filter((n) => n.powerState === 'off');
+    // Awake all along (never woken here): exactly the always-on figure, since utilisation is unknown.
+    const awake = totals.nodes.filter((n) => n.powerState === 'on' && world.packetsFor(n.name!).length === 0);
+    expect(awake.length).toBeGreaterThan(0);
+    expect(asleep.length).toBeGreaterThan(0);
+    for (const node of asleep) expect(node.savedJoules).toBeGreaterThan(0);
+    for (const node of awake) expect(node.joules).toBeCloseTo(node.alwaysOnJoules, 6);
+    expect(totals.savedJoules).toBeCloseTo(totals.alwaysOnJoules - totals.joules, 6);
   });
 
   it('answers not-found for a node that is not in the catalogue, and records the refusal', async () => {
