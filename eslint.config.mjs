@@ -46,7 +46,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.contract.ts'],
-    rules: { '@nx/enforce-module-boundaries': ['error', boundaries(['type:testing'])] },
+    // Tests and their helpers may also compose services and drive them against the fleet simulator.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.contract.ts', '**/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries(['type:testing', 'type:app', 'type:host', 'type:tool'])] },
   },
 );

@@ -3,10 +3,12 @@ import type { ServiceDescriptor } from '@somnus/runtime';
 import { apiGatewayService } from '@somnus/api-gateway';
 import { auditService } from '@somnus/audit';
 import { inventoryService } from '@somnus/inventory';
+import { lifecycleService } from '@somnus/lifecycle';
 
 /** Every service Somnus runs, by name: the all-in-one hosts them all, the stack one per process. */
 export const SERVICES: Partial<Record<ServiceName, ServiceDescriptor>> = {
   inventory: inventoryService,
+  lifecycle: lifecycleService,
   audit: auditService,
   'api-gateway': apiGatewayService,
 };

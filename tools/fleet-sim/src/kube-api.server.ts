@@ -109,7 +109,8 @@ export class KubeApiServer {
       {
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: options.clusters.map(({ name, server }) => ({ name, cluster: { server } })),
+        // Plain HTTP on loopback: client-node refuses http:// unless TLS verification is explicitly off.
+        clusters: options.clusters.map(({ name, server }) => ({ name, cluster: { server, 'insecure-skip-tls-verify': true } })),
         users: options.users.map(({ name, token }) => ({ name, user: { token } })),
         contexts: options.contexts.map(({ name, cluster, user, namespace }) => ({ name, context: { cluster, user, namespace } })),
         'current-context': options.currentContext,
