@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { Cause, createEnvelope, DrainCompleted, DrainNode, DrainRejected, Envelope, ListNodeStates, newMessageId, NodeIdle, NodeState, Payload, SleepNode } from '@somnus/contracts';
 import { MessageBus, Subscription } from '@somnus/bus';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tests host inventory beside lifecycle and act on the fleet simulator, as the brief asks
 import { inventoryService } from '@somnus/inventory';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { FleetSimulator, KubePod } from '@somnus/fleet-sim';
 import { createLifecycleService } from '../lifecycle.module';
 
