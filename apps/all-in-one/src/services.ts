@@ -4,11 +4,15 @@ import { apiGatewayService } from '@somnus/api-gateway';
 import { auditService } from '@somnus/audit';
 import { inventoryService } from '@somnus/inventory';
 import { lifecycleService } from '@somnus/lifecycle';
+import { powerService } from '@somnus/power';
+import { schedulerService } from '@somnus/scheduler';
 
 /** Every service Somnus runs, by name: the all-in-one hosts them all, the stack one per process. */
 export const SERVICES: Partial<Record<ServiceName, ServiceDescriptor>> = {
   inventory: inventoryService,
   lifecycle: lifecycleService,
+  scheduler: schedulerService,
+  power: powerService,
   audit: auditService,
   'api-gateway': apiGatewayService,
 };

@@ -4,7 +4,10 @@ import { AdminTokenBootstrap } from './auth/admin-token.bootstrap';
 import { ApiTokensService } from './auth/api-tokens.service';
 import { TokenAuthGuard } from './auth/token-auth.guard';
 import { TokensController } from './auth/tokens.controller';
+import { NodeActionsController } from './actions/node-actions.controller';
 import { AuditController } from './audit/audit.controller';
+import { EnergyController } from './scheduling/energy.controller';
+import { SchedulingController } from './scheduling/scheduling.controller';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { BusClient } from './http/bus-client';
 import { EdgeController } from './http/edge.controller';
@@ -24,7 +27,7 @@ export const apiGatewayService: ServiceDescriptor = {
   migrations: gatewayMigrations,
   module: (infrastructure) =>
     serviceModule(ApiGatewayModule, infrastructure, {
-      controllers: [EdgeController, NodesController, AuditController, TokensController],
+      controllers: [EdgeController, NodesController, NodeActionsController, SchedulingController, EnergyController, AuditController, TokensController],
       providers: [
         ApiTokensService,
         AdminTokenBootstrap,

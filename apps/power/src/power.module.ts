@@ -3,6 +3,7 @@ import { serviceModule, ServiceDescriptor } from '@somnus/runtime';
 import { loadPowerConfig } from './config/power.config';
 import { PowerCommandsHandler } from './commands/power-commands.handler';
 import { EnergyLedger } from './energy/energy-ledger';
+import { EnergyTotalsHandler } from './energy/energy-totals.handler';
 import { NodeDirectory } from './nodes/node-directory';
 import { NodeProjectionHandler } from './nodes/node-projection.handler';
 import { PowerStateBook } from './nodes/power-state-book';
@@ -42,6 +43,7 @@ export function createPowerService(env: NodeJS.ProcessEnv = process.env): Servic
           NodeProjectionHandler,
           PowerCommandsHandler,
           EnergyLedger,
+          EnergyTotalsHandler,
         ],
         exports: [EnergyLedger],
       });

@@ -8,7 +8,6 @@ import { NodeSleeping, NodeSlept, NodeWakeFailed, NodeWaking, NodeWoke, PowerAct
 import { MemoryBus, MessageBus } from '@somnus/bus';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
 import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- power is tested beside the inventory it reads, as the all-in-one hosts them
 import { inventoryService } from '@somnus/inventory';
 import { createPowerService } from './power.module';
 import { NodeDirectory } from './nodes/node-directory';

@@ -16,9 +16,7 @@ import {
 } from '@somnus/contracts';
 import { MemoryBus } from '@somnus/bus';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the scheduler is tested beside the services it works with, as the all-in-one hosts them
 import { inventoryService } from '@somnus/inventory';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- idem: power turns the WakeNode into a magic packet
 import { createPowerService, NodeDirectory } from '@somnus/power';
 import { createSchedulerService } from './scheduler.module';
 import { SchedulerLeadership } from './leadership/scheduler-leadership';

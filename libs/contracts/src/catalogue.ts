@@ -108,6 +108,28 @@ export const NodeSleepFailed = defineEvent('power', 'node-sleep-failed', 1, 'A s
 export const PowerActionRefused = defineEvent('power', 'action-refused', 1, 'A power action was refused (rate limit, unknown host key, missing settings).', z.object({ nodeId: z.string().uuid(), action: z.enum(['wake', 'sleep', 'power-off']), reason: reasonSchema }));
 export const EnergySampled = defineEvent('power', 'energy-sampled', 1, 'Energy a node used over an interval.', z.object({ nodeId: z.string().uuid(), from: z.string(), to: z.string(), joules: z.number().min(0), watts: z.number().min(0) }));
 
+export const energyTotalsSchema = z.object({
+  from: z.string().nullable(),
+  to: z.string(),
+  joules: z.number(),
+  alwaysOnJoules: z.number(),
+  savedJoules: z.number(),
+  savedPercent: z.number(),
+  kWh: z.number(),
+  alwaysOnKWh: z.number(),
+  nodes: z.array(
+    z.object({ nodeId: z.string(), name: z.string().nullable(), powerState: powerStateSchema, joules: z.number(), alwaysOnJoules: z.number(), savedJoules: z.number() }),
+  ),
+});
+export const GetEnergyTotals = defineQuery(
+  'power',
+  'energy-totals',
+  1,
+  'Energy used per node and in total against always-on, over a time range (default: since metering began).',
+  z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(), nodeId: z.string().uuid().optional() }),
+  energyTotalsSchema,
+);
+
 /* ----------------------------------------------------------------------------------------------- lifecycle events */
 
 export const NodeTransitioned = defineEvent(
@@ -285,6 +307,7 @@ export const CATALOGUE: readonly MessageDefinition[] = [
   DeleteCalendar,
   ListCalendars,
   ListDecisions,
+  GetEnergyTotals,
 ];
 
 const byType = new Map(CATALOGUE.map((m) => [m.type, m]));

@@ -43,6 +43,16 @@ export class BusClient {
     throw new ApiError(FAILURE_STATUS[outcome.code] ?? HttpStatus.CONFLICT, outcome.code, outcome.reason);
   }
 
+  /** Asks a query whose answer only enriches a response: undefined when its owner does not answer in time. */
+  async optionalQuery<M extends QueryDefinition>(definition: M, data: Payload<M>, request: SomnusRequest, timeoutMs = 1_000): Promise<ReplyOf<M> | undefined> {
+    try {
+      return await this.bus.request(definition, this.envelope(definition, data, request), timeoutMs);
+    } catch (error) {
+      if (error instanceof RequestTimeoutError) return undefined;
+      throw error;
+    }
+  }
+
   async query<M extends QueryDefinition>(definition: M, data: Payload<M>, request: SomnusRequest): Promise<ReplyOf<M>> {
     try {
       return await this.bus.request(definition, this.envelope(definition, data, request), QUERY_TIMEOUT_MS);

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Q
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { CreateNode, DeleteNode, GetNode, ListNodes, Node, nodePatchSchema, nodeSpecSchema, tierSchema, UpdateNode } from '@somnus/contracts';
+import { CreateNode, DeleteNode, GetNode, GetNodeState, ListNodes, Node, nodePatchSchema, nodeSpecSchema, tierSchema, UpdateNode } from '@somnus/contracts';
 import { notFound } from '../http/api-error';
 import { BusClient, CommandResponse } from '../http/bus-client';
 import { SomnusRequest } from '../http/request-context';
@@ -46,8 +46,16 @@ export class NodesController {
   }
 
   @Get(':idOrName')
-  @ApiOperation({ summary: 'One node by id or name (read).' })
+  @ApiOperation({
+    summary: 'One node by id or name (read), with `status`: lifecycle state, power state, since when, the last transition and why, and recent history (null while lifecycle does not know it).',
+  })
   async get(@Param('idOrName') idOrName: string, @Req() request: SomnusRequest) {
+    const node = await this.find(idOrName, request);
+    const lifecycle = await this.bus.optionalQuery(GetNodeState, { nodeId: node.id, historyLimit: 10 }, request);
+    return { ...node, status: lifecycle?.state ? { ...lifecycle.state, history: lifecycle.history } : null };
+  }
+
+  private async find(idOrName: string, request: SomnusRequest): Promise<Node> {
     const { node } = await this.bus.query(GetNode, { idOrName }, request);
     if (!node) throw notFound(`no node with id or name "${idOrName}"`);
     return node;
@@ -59,7 +67,7 @@ export class NodesController {
   async update(@Param('idOrName') idOrName: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Req() request: SomnusRequest, @Res({ passthrough: true }) response: Response) {
     const patch = validate(nodePatchSchema, body, 'patch');
     const expectedVersion = ifMatch === undefined ? undefined : validate(z.coerce.number().int().positive(), ifMatch.replace(/"/g, ''), 'If-Match header');
-    const node = await this.get(idOrName, request);
+    const node = await this.find(idOrName, request);
     return reply(response, await this.bus.command<typeof UpdateNode, Node>(UpdateNode, { nodeId: node.id, patch, expectedVersion }, request, node.id), 200);
   }
 
@@ -67,7 +75,7 @@ export class NodesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove a node from the catalogue (operate).' })
   async remove(@Param('idOrName') idOrName: string, @Req() request: SomnusRequest, @Res({ passthrough: true }) response: Response) {
-    const node = await this.get(idOrName, request);
+    const node = await this.find(idOrName, request);
     return reply(response, await this.bus.command<typeof DeleteNode, { nodeId: string }>(DeleteNode, { nodeId: node.id }, request, node.id), 200);
   }
 }

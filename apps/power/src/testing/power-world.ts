@@ -19,7 +19,6 @@ import {
   PowerActionRefused,
 } from '@somnus/contracts';
 import type { MessageBus } from '@somnus/bus';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the service's integration tests act on the simulated fleet
 import { FleetSimulator, MagicPacketEvent } from '@somnus/fleet-sim';
 
 export const POWER_EVENTS = [NodeWaking, NodeWoke, NodeWakeFailed, NodeSleeping, NodeSlept, NodeSleepFailed, PowerActionRefused] as const;

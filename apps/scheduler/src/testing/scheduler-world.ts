@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEnvelope, Envelope, ListNodes, newMessageId, Node } from '@somnus/contracts';
 import type { MessageBus } from '@somnus/bus';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test helper: the simulated fleet is the world the scheduler is tested against
 import { FleetSimulator, type MagicPacketEvent } from '@somnus/fleet-sim';
 
 export class SchedulerWorld {
