@@ -12,8 +12,10 @@ const boundaries = (extra) => ({
     { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', ...extra] },
     { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', ...extra] },
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', ...extra] },
-    { sourceTag: 'type:host', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app', ...extra] },
-    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app', 'type:host', 'type:tool', ...extra] },
+    // The all-in-one acts on the fleet simulator when there is no real fleet (DESIGN: Modes).
+    { sourceTag: 'type:host', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app', 'type:simulator', ...extra] },
+    { sourceTag: 'type:simulator', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', ...extra] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app', 'type:host', 'type:simulator', 'type:tool', ...extra] },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['*'] },
   ],
 });
@@ -48,6 +50,6 @@ export default tseslint.config(
   {
     // Tests and their helpers may also compose services and drive them against the fleet simulator.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.contract.ts', '**/testing/**/*.ts'],
-    rules: { '@nx/enforce-module-boundaries': ['error', boundaries(['type:testing', 'type:app', 'type:host', 'type:tool'])] },
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries(['type:testing', 'type:app', 'type:host', 'type:simulator', 'type:tool'])] },
   },
 );

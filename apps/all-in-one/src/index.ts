@@ -1,1 +1,3 @@
 export * from './services';
+export * from './all-in-one';
+export { ConsoleReporter } from './simulation/console-reporter';

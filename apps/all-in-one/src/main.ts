@@ -1,33 +1,34 @@
 import 'reflect-metadata';
-import { loadRuntimeConfig, startHost } from '@somnus/runtime';
 import { createLogger, NestPinoLogger, startTracing } from '@somnus/telemetry';
-import { SERVICES } from './services';
+import { startAllInOne } from './all-in-one';
 
 /**
  * `npm start`: every service in one process with embedded defaults — PGlite over the Postgres protocol,
- * the in-memory bus and cache — data under `.somnus/`, API and dashboard on port 8080.
+ * the in-memory bus and cache, data under `.somnus/` — acting on the simulated fleet, API on port 8080.
  */
 async function main(): Promise<void> {
-  const config = loadRuntimeConfig(process.env, { SOMNUS_MODE: (process.env.SOMNUS_MODE as 'all-in-one' | 'distributed' | undefined) ?? 'all-in-one' });
-  const logger = createLogger({ service: 'all-in-one', level: config.LOG_LEVEL });
-  const tracing = startTracing({ service: 'somnus', exporter: config.OTEL_TRACES_EXPORTER });
-  const host = await startHost({ descriptors: Object.values(SERVICES), config, logger: new NestPinoLogger(logger) });
+  const logger = createLogger({ service: 'all-in-one', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'warn' });
+  const tracing = startTracing({ service: 'somnus', exporter: (process.env.OTEL_TRACES_EXPORTER as 'none' | undefined) ?? 'none' });
+  const somnus = await startAllInOne({ logger: new NestPinoLogger(logger) });
+  const { host, config, fleet } = somnus;
   const banner = [
     '',
     `  Somnus is running (${config.SOMNUS_MODE})`,
-    `  API and dashboard   ${host.url}`,
-    `  API document        ${host.url}/api/docs`,
+    `  API                 ${host.url}   (OpenAPI: ${host.url}/api/docs)`,
     `  admin token         in ${config.adminTokenFile} (created on first start, mode 0600)`,
-    `  bus                 ${host.adapters.bus}`,
-    `  database            ${host.adapters.database}`,
+    `  bus / database      ${host.adapters.bus} / ${host.adapters.database}`,
     `  cache               ${host.adapters.cache}`,
+    `  fleet               ${fleet ? `simulated: ${fleet.nodes.length} nodes, Wake-on-LAN on udp 127.0.0.1:${fleet.wolPort}, Kubernetes API ${fleet.kubeApiUrl}` : 'real (SOMNUS_SIMULATION=off)'}`,
     `  tracing             ${config.OTEL_TRACES_EXPORTER}`,
+    '',
+    '  Live log: decisions, refusals and node transitions; a summary line every 30 s. Ctrl-C stops.',
     '',
   ];
   process.stdout.write(`${banner.join('\n')}\n`);
   const stop = async (signal: string) => {
-    logger.info(`${signal}: shutting down`);
-    await host.close();
+    process.stdout.write(`${signal}: stopping\n`);
+    if (somnus.reporter) process.stdout.write(`${somnus.reporter.summaryLine()}\n`);
+    await somnus.stop();
     await tracing.shutdown();
     process.exit(0);
   };

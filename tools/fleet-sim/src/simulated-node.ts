@@ -267,9 +267,12 @@ export class SimulatedNode extends EventEmitter<SimulatedNodeEvents> implements 
       this.load[index] = this.load[index] * decay + runnable * (1 - decay);
     });
     if (this.powerState === 'on') {
+      // Counters advance in wall-clock seconds: whoever reads them (Somnus' idle detection) divides by its own
+      // clock, so at speed 100 they must not look 100 times busier than the machine is.
+      const wallSeconds = elapsed / this.clock.speed;
       const bytesPerSecond = IDLE_BYTES_PER_SECOND + this.utilisationShare * BUSY_BYTES_PER_SECOND;
-      this.network.rxBytes += bytesPerSecond * elapsed;
-      this.network.txBytes += bytesPerSecond * 0.4 * elapsed;
+      this.network.rxBytes += bytesPerSecond * wallSeconds;
+      this.network.txBytes += bytesPerSecond * 0.4 * wallSeconds;
     }
   }
 }

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench:reaction -- --trials N [--json]`: the distributed stack (inventory, lifecycle, scheduler,
+ * power and audit as separate processes over real NATS JetStream, PostgreSQL and Redis) against the simulated
+ * fleet. Each trial submits a pod that fits only on a sleeping node and measures the time from the pod
+ * turning Unschedulable in the simulated Kubernetes API to the first valid magic packet for the chosen node
+ * arriving at its simulated card (both stamped with performance.now() in this process). Prints
+ * {"trials","p50Ms","p95Ms","p99Ms","maxMs"}; a trial with no packet within 20 s fails the run.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { JetStreamBus } from '@somnus/bus';
+import { defaultFleet, FleetSimulator, podForArrival, PodBound, PodUnschedulable } from '@somnus/fleet-sim';
+import { parseBenchArgs, percentile, round } from './bench-args';
+
+const root = resolve(__dirname, '../..');
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SERVICES = ['inventory', 'lifecycle', 'scheduler', 'power', 'audit'];
+
+function waitForEvent<T>(fleet: FleetSimulator, event: string, match: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const events = fleet as unknown as EventEmitter;
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      events.off(event, listener);
+      reject(new Error(`no ${event} within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const listener = (value: T) => {
+      if (!match(value)) return;
+      clearTimeout(timer);
+      events.off(event, listener);
+      resolvePromise(value);
+    };
+    events.on(event, listener);
+  });
+}
+
+async function main(): Promise<void> {
+  const { trials, json, warmup } = parseBenchArgs(process.argv.slice(2), { trials: 20, json: false, warmup: 2 });
+  const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
+  const runId = `reaction_${Date.now().toString(36)}`;
+  const workDir = mkdtempSync(join(tmpdir(), 'somnus-reaction-'));
+  // Two small awake nodes; every other node is large and asleep, so a 12-cpu pod always needs a wake.
+  const definitions = defaultFleet(warmup + trials + 2).map((definition, index) => ({
+    ...definition,
+    tier: 'dev' as const,
+    taints: [],
+    capacity: index < 2 ? { cpu: 4, memoryMiB: 16_384, gpu: 0 } : { cpu: 16, memoryMiB: 65_536, gpu: 0 },
+  }));
+  const fleet = await FleetSimulator.start({ nodes: definitions, speed: 200, asleep: definitions.slice(2).map((d) => d.name), daemonSetPods: false });
+  const sshDir = join(workDir, 'ssh');
+  mkdirSync(sshDir, { mode: 0o700 });
+  writeFileSync(join(sshDir, 'fleet-sim'), fleet.clientKey.privateKey, { mode: 0o600 });
+  chmodSync(join(sshDir, 'fleet-sim'), 0o600);
+  fleet.writeKubeconfig(join(workDir, 'kubeconfig'));
+  writeFileSync(join(workDir, 'inventory.yaml'), fleet.toInventoryFile());
+
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  const database = `somnus_${runId}`;
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  const env = {
+    ...process.env,
+    SOMNUS_MODE: 'distributed',
+    DATABASE_URL: url.toString(),
+    NATS_URL,
+    REDIS_URL,
+    SOMNUS_BUS_NAMESPACE: runId,
+    KUBERNETES_MODE: 'kubeconfig',
+    KUBECONFIG: join(workDir, 'kubeconfig'),
+    SOMNUS_SSH_KEY_DIR: sshDir,
+    SOMNUS_DATA_DIR: workDir,
+    HEALTH_PORT: '0',
+    LOG_LEVEL: 'warn',
+    // Nodes stay awake once woken: this measures reaction, not consolidation.
+    LIFECYCLE_IDLE_DETECTION: 'false',
+    SCHEDULER_IDLE_GRACE_BREAK_EVENS: '1000',
+  };
+  const children: ChildProcess[] = [];
+  try {
+    for (const name of SERVICES) {
+      const child = spawn(process.execPath, ['-r', './tools/register.js', 'tools/stack/service.ts', name], {
+        cwd: root,
+        env: { ...env, ...(name === 'inventory' ? { SOMNUS_INVENTORY_FILE: join(workDir, 'inventory.yaml') } : {}) },
+        stdio: ['ignore', 'ignore', json ? 'ignore' : 'inherit'],
+      });
+      children.push(child);
+    }
+    say(`started ${SERVICES.join(', ')}; ${warmup} warm-up and ${trials} measured trials`);
+    const latencies: number[] = [];
+    for (let trial = 0; trial < warmup + trials; trial += 1) {
+      const name = `reaction-${trial}`;
+      const unschedulable = waitForEvent<PodUnschedulable>(fleet, 'pod-unschedulable', (e) => e.name === name && e.first, 60_000);
+      const bound = waitForEvent<PodBound>(fleet, 'pod-bound', (e) => e.name === name, trial < warmup ? 120_000 : 30_000);
+      const packet = waitForEvent<{ node: string; first: boolean; at: { monotonicMs: number } }>(fleet, 'magic-packet', (e) => e.first, trial < warmup ? 120_000 : 20_000);
+      fleet.createPod(podForArrival({ atSeconds: 0, name, namespace: 'default', cpu: 12, memoryMiB: 1_024, runSeconds: 1e7 }));
+      const [marked, arrived] = await Promise.all([unschedulable, packet]);
+      await bound;
+      const ms = arrived.at.monotonicMs - marked.at.monotonicMs;
+      if (trial >= warmup) latencies.push(ms);
+      say(`${trial < warmup ? 'warm-up' : `trial ${trial - warmup + 1}`}: ${ms.toFixed(1)} ms (woke ${arrived.node})`);
+    }
+    latencies.sort((a, b) => a - b);
+    const result = { trials, p50Ms: round(percentile(latencies, 50)), p95Ms: round(percentile(latencies, 95)), p99Ms: round(percentile(latencies, 99)), maxMs: round(latencies[latencies.length - 1]) };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
+    await fleet.stop();
+    const bus = await JetStreamBus.connect({ url: NATS_URL, name: 'reaction-cleanup', namespace: runId });
+    await bus.destroyNamespace();
+    await bus.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:reaction failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
