@@ -44,11 +44,13 @@ async function main(): Promise<void> {
   const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
   const runId = `reaction_${Date.now().toString(36)}`;
   const workDir = mkdtempSync(join(tmpdir(), 'somnus-reaction-'));
-  // Two small awake nodes; every other node is large and asleep, so a 12-cpu pod always needs a wake.
-  const definitions = defaultFleet(warmup + trials + 2).map((definition, index) => ({
+  // Two small awake nodes; every other node is large, asleep and labelled with a slot of its own. A trial's
+  // 12-cpu pod selects one sleeping slot, so it always needs exactly that node woken.
+  const definitions = defaultFleet(warmup + trials + 4).map((definition, index) => ({
     ...definition,
     tier: 'dev' as const,
     taints: [],
+    labels: { ...definition.labels, 'bench.somnus.io/slot': String(index) },
     capacity: index < 2 ? { cpu: 4, memoryMiB: 16_384, gpu: 0 } : { cpu: 16, memoryMiB: 65_536, gpu: 0 },
   }));
   const fleet = await FleetSimulator.start({ nodes: definitions, speed: 200, asleep: definitions.slice(2).map((d) => d.name), daemonSetPods: false });
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
     SOMNUS_SSH_KEY_DIR: sshDir,
     SOMNUS_DATA_DIR: workDir,
     HEALTH_PORT: '0',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     // Nodes stay awake once woken: this measures reaction, not consolidation.
     LIFECYCLE_IDLE_DETECTION: 'false',
     SCHEDULER_IDLE_GRACE_BREAK_EVENS: '1000',
@@ -88,18 +90,25 @@ async function main(): Promise<void> {
       const child = spawn(process.execPath, ['-r', './tools/register.js', 'tools/stack/service.ts', name], {
         cwd: root,
         env: { ...env, ...(name === 'inventory' ? { SOMNUS_INVENTORY_FILE: join(workDir, 'inventory.yaml') } : {}) },
-        stdio: ['ignore', 'ignore', json ? 'ignore' : 'inherit'],
+        stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore', json ? 'ignore' : 'inherit'],
       });
       children.push(child);
     }
     say(`started ${SERVICES.join(', ')}; ${warmup} warm-up and ${trials} measured trials`);
     const latencies: number[] = [];
+    let slot = 2;
     for (let trial = 0; trial < warmup + trials; trial += 1) {
       const name = `reaction-${trial}`;
+      // The next slot whose node is asleep (a spare wake may have taken one).
+      while (slot < definitions.length && fleet.node(definitions[slot].name).state !== 'off') slot += 1;
+      if (slot >= definitions.length) throw new Error('ran out of sleeping nodes');
+      const target = definitions[slot].name;
+      const selector = { 'bench.somnus.io/slot': String(slot) };
+      slot += 1;
       const unschedulable = waitForEvent<PodUnschedulable>(fleet, 'pod-unschedulable', (e) => e.name === name && e.first, 60_000);
       const bound = waitForEvent<PodBound>(fleet, 'pod-bound', (e) => e.name === name, trial < warmup ? 120_000 : 30_000);
-      const packet = waitForEvent<{ node: string; first: boolean; at: { monotonicMs: number } }>(fleet, 'magic-packet', (e) => e.first, trial < warmup ? 120_000 : 20_000);
-      fleet.createPod(podForArrival({ atSeconds: 0, name, namespace: 'default', cpu: 12, memoryMiB: 1_024, runSeconds: 1e7 }));
+      const packet = waitForEvent<{ node: string; at: { monotonicMs: number } }>(fleet, 'magic-packet', (e) => e.node === target, trial < warmup ? 120_000 : 20_000);
+      fleet.createPod(podForArrival({ atSeconds: 0, name, namespace: 'default', cpu: 12, memoryMiB: 1_024, runSeconds: 1e7, nodeSelector: selector }));
       const [marked, arrived] = await Promise.all([unschedulable, packet]);
       await bound;
       const ms = arrived.at.monotonicMs - marked.at.monotonicMs;
