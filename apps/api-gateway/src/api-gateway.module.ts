@@ -7,6 +7,7 @@ import { TokensController } from './auth/tokens.controller';
 import { NodeActionsController } from './actions/node-actions.controller';
 import { AuditController } from './audit/audit.controller';
 import { EnergyController } from './scheduling/energy.controller';
+import { FleetController } from './scheduling/fleet.controller';
 import { SchedulingController } from './scheduling/scheduling.controller';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { BusClient } from './http/bus-client';
@@ -27,7 +28,7 @@ export const apiGatewayService: ServiceDescriptor = {
   migrations: gatewayMigrations,
   module: (infrastructure) =>
     serviceModule(ApiGatewayModule, infrastructure, {
-      controllers: [EdgeController, NodesController, NodeActionsController, SchedulingController, EnergyController, AuditController, TokensController],
+      controllers: [EdgeController, NodesController, NodeActionsController, SchedulingController, EnergyController, FleetController, AuditController, TokensController],
       providers: [
         ApiTokensService,
         AdminTokenBootstrap,
