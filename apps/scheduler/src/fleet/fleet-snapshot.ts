@@ -57,10 +57,20 @@ export function powerOf(projected: ProjectedNode, kube: KubeNodeView | undefined
   return 'awake';
 }
 
-/** An in-flight action is over once lifecycle or power said something newer about the node, or it expired. */
+/**
+ * An in-flight action is over once lifecycle or power said something newer about the node that answers it,
+ * or it expired. For a wake, news that the node is still asleep does not count: it can be a report written
+ * before the wake reached power (a first sighting at start-up), and counting it would wake a second node for
+ * the same work.
+ */
 export function inFlightSettled(inFlight: InFlight, projected: ProjectedNode | undefined, now: number, timeoutMs: number): boolean {
   if (!projected) return true;
   if (now - inFlight.at >= timeoutMs) return true;
+  if (inFlight.action === 'wake') {
+    if ((projected.wakeRefusedAt ?? 0) > inFlight.at) return true;
+    if ((projected.powerAt ?? 0) > inFlight.at && projected.power !== 'asleep') return true;
+    return (projected.stateAt ?? 0) > inFlight.at && projected.state !== 'sleeping';
+  }
   const latest = Math.max(projected.stateAt ?? 0, projected.powerAt ?? 0, projected.sleepRefusedAt ?? 0, projected.wakeRefusedAt ?? 0);
   return latest > inFlight.at;
 }
