@@ -29,14 +29,19 @@ export function createPowerService(env: NodeJS.ProcessEnv = process.env): Servic
     module: (infrastructure) => {
       const config = loadPowerConfig(env);
       const actuation = createPowerActuation({ config, runtime: infrastructure.config });
-      new Logger('power').log(
-        `drivers ${actuation.drivers.installed.join(', ')}; wake verified by ${actuation.verification}; ` +
-          `resume ${config.limits.resumesPerMinute}/min, suspend ${config.limits.suspendsPerMinute}/min, ${config.limits.concurrentWakes} concurrent wakes; ` +
-          `SSH keys in ${infrastructure.config.sshKeyDir}`,
-      );
       return serviceModule(PowerModule, infrastructure, {
         providers: [
           { provide: POWER_CONFIG, useValue: config },
+          // Logged while the application starts, so it goes through the process's logger (or nowhere).
+          {
+            provide: 'POWER_STARTUP_LOG',
+            useFactory: () =>
+              new Logger('power').log(
+                `drivers ${actuation.drivers.installed.join(', ')}; wake verified by ${actuation.verification}; ` +
+                  `resume ${config.limits.resumesPerMinute}/min, suspend ${config.limits.suspendsPerMinute}/min, ${config.limits.concurrentWakes} concurrent wakes; ` +
+                  `SSH keys in ${infrastructure.config.sshKeyDir}`,
+              ),
+          },
           { provide: POWER_ACTUATION, useValue: actuation },
           { provide: NodeDirectory, useValue: new NodeDirectory() },
           { provide: PowerStateBook, useValue: new PowerStateBook() },
