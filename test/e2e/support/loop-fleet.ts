@@ -1,0 +1,123 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultFleet, FleetSimulator, KubePod, MagicPacketEvent, SimulatedNodeDefinition } from '@somnus/fleet-sim';
+import type { Tier } from '@somnus/contracts';
+
+/** What each simulated node is for in the loop tests; one node per test, so tests never share a machine. */
+export const ROLE = {
+  critical: 'e2e-critical',
+  spareA: 'e2e-spare-a',
+  drained: 'e2e-drained',
+  budget: 'e2e-budget',
+  headroom: 'e2e-headroom',
+  hostKey: 'e2e-host-key',
+  spareB: 'e2e-spare-b',
+  slotSmall: 'e2e-slot-small',
+  slotLarge: 'e2e-slot-large',
+  neverBoots: 'e2e-never-boots',
+  calendar: 'e2e-calendar',
+  failover: 'e2e-failover',
+  bystander: 'e2e-bystander',
+} as const;
+
+/** A label that lets one pod need exactly one particular sleeping node (as the reaction benchmark does). */
+export const SLOT_LABEL = 'e2e.somnus.io/slot';
+export const CALENDAR_LABEL = 'e2e.somnus.io/calendar';
+
+interface Layout {
+  name: string;
+  tier: Tier;
+  cpu: number;
+  asleep: boolean;
+  labels?: Record<string, string>;
+}
+
+const LAYOUT: Layout[] = [
+  { name: ROLE.critical, tier: 'critical', cpu: 8, asleep: false },
+  { name: ROLE.spareA, tier: 'prod', cpu: 16, asleep: false },
+  { name: ROLE.drained, tier: 'dev', cpu: 8, asleep: false },
+  { name: ROLE.budget, tier: 'staging', cpu: 8, asleep: false },
+  { name: ROLE.headroom, tier: 'staging', cpu: 8, asleep: false },
+  { name: ROLE.hostKey, tier: 'dev', cpu: 8, asleep: false },
+  { name: ROLE.spareB, tier: 'prod', cpu: 16, asleep: false },
+  // Both carry slot "a"; only the large one can hold a 12-cpu pod.
+  { name: ROLE.slotSmall, tier: 'dev', cpu: 4, asleep: true, labels: { [SLOT_LABEL]: 'a' } },
+  { name: ROLE.slotLarge, tier: 'dev', cpu: 16, asleep: true, labels: { [SLOT_LABEL]: 'a' } },
+  { name: ROLE.neverBoots, tier: 'dev', cpu: 8, asleep: true },
+  { name: ROLE.calendar, tier: 'staging', cpu: 8, asleep: true, labels: { [CALENDAR_LABEL]: 'office' } },
+  { name: ROLE.failover, tier: 'staging', cpu: 16, asleep: true, labels: { [SLOT_LABEL]: 'g' } },
+  { name: ROLE.bystander, tier: 'prod', cpu: 8, asleep: true },
+];
+
+/** The loop's fleet: measured power profiles of the default layout, with names, sizes and labels per role. */
+export function loopFleetDefinitions(): SimulatedNodeDefinition[] {
+  const base = defaultFleet(LAYOUT.length);
+  return LAYOUT.map((layout, index) => ({
+    ...base[index],
+    name: layout.name,
+    tier: layout.tier,
+    taints: [],
+    preSleepHooks: {},
+    capacity: { cpu: layout.cpu, memoryMiB: layout.cpu * 4096, gpu: 0 },
+    labels: { 'kubernetes.io/hostname': layout.name, 'somnus.io/tier': layout.tier, ...layout.labels },
+  }));
+}
+
+export const ASLEEP_AT_START = LAYOUT.filter((layout) => layout.asleep).map((layout) => layout.name);
+
+/**
+ * Writes what Somnus needs to reach the simulated fleet (as the all-in-one's simulated world does) and
+ * returns the runtime settings that point the services at it.
+ */
+export function writeFleetAccess(fleet: FleetSimulator, dataDir: string): Record<string, string> {
+  const sshDir = join(dataDir, 'ssh');
+  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+  const keyFile = join(sshDir, 'fleet-sim');
+  writeFileSync(keyFile, fleet.clientKey.privateKey, { mode: 0o600 });
+  chmodSync(keyFile, 0o600);
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  fleet.writeKubeconfig(kubeconfig);
+  const inventory = join(dataDir, 'inventory.yaml');
+  writeFileSync(inventory, fleet.toInventoryFile());
+  return { KUBERNETES_MODE: 'kubeconfig', KUBECONFIG: kubeconfig, SOMNUS_INVENTORY_FILE: inventory, SOMNUS_SSH_KEY_DIR: sshDir };
+}
+
+/** A pod owned by a ReplicaSet (so it may be evicted and comes back elsewhere), optionally already on a node. */
+export function replicaPod(name: string, options: { node?: string; cpu?: number; nodeSelector?: Record<string, string>; labels?: Record<string, string> } = {}): KubePod {
+  return {
+    metadata: {
+      name,
+      namespace: 'default',
+      labels: { app: name, ...options.labels },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-rs`, uid: `${name}-rs`, controller: true }],
+    },
+    spec: {
+      ...(options.node ? { nodeName: options.node } : {}),
+      ...(options.nodeSelector ? { nodeSelector: options.nodeSelector } : {}),
+      containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: String(options.cpu ?? 0.5), memory: '256Mi' } } }],
+    },
+    status: { phase: options.node ? 'Running' : 'Pending' },
+  };
+}
+
+/** Every valid magic packet the simulated cards receive, in order, from the moment it is attached. */
+export class PacketLog {
+  readonly packets: MagicPacketEvent[] = [];
+
+  constructor(fleet: FleetSimulator) {
+    fleet.on('magic-packet', (packet) => this.packets.push(packet));
+  }
+
+  /** A position to read from later: packets since then. */
+  mark(): number {
+    return this.packets.length;
+  }
+
+  since(mark: number): MagicPacketEvent[] {
+    return this.packets.slice(mark);
+  }
+
+  to(node: string): MagicPacketEvent[] {
+    return this.packets.filter((packet) => packet.node === node);
+  }
+}
