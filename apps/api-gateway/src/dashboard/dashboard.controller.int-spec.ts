@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { Controller, Get, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import request from 'supertest';
+import { DASHBOARD_CONTENT_SECURITY_POLICY, DASHBOARD_HTML, DashboardController } from './dashboard.controller';
+
+/** A neighbour route, so the test also shows that the API document is built and only the page is left out of it. */
+@Controller('api/v1/probe')
+class ProbeController {
+  @Get()
+  probe() {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [DashboardController, ProbeController] })
+class DashboardTestModule {}
+
+describe('dashboard over HTTP (Nest and Express)', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await NestFactory.create(DashboardTestModule, { logger: false });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it.each(['/', '/dashboard'])('serves the page at %s with a strict content security policy', async (path) => {
+    const response = await request(app.getHttpServer()).get(path).expect(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['content-security-policy']).toBe(DASHBOARD_CONTENT_SECURITY_POLICY);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.text).toBe(DASHBOARD_HTML);
+  });
+
+  it('is left out of the OpenAPI document', () => {
+    const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('probe').build());
+    expect(Object.keys(document.paths)).toEqual(['/api/v1/probe']);
+  });
+});
