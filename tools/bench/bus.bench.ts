@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { createEnvelope, newMessageId, NodeRemoved } from '@somnus/contracts';
 import { JetStreamBus } from '@somnus/bus';
-import { parseBenchArgs, round } from './bench-args';
+import { parseCommandArgs, round } from '@somnus/runtime';
 
 const root = resolve(__dirname, '../..');
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -29,7 +29,7 @@ async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: numb
 }
 
 async function main(): Promise<void> {
-  const { events, json } = parseBenchArgs(process.argv.slice(2), { events: 20_000, json: false });
+  const { events, json } = parseCommandArgs(process.argv.slice(2), { events: 20_000, json: false });
   const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
   const runId = `bench_${Date.now().toString(36)}`;
   const database = `somnus_${runId}`;

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { JetStreamBus } from '@somnus/bus';
 import { defaultFleet, FleetSimulator, podForArrival, PodBound, PodUnschedulable } from '@somnus/fleet-sim';
-import { parseBenchArgs, percentile, round } from './bench-args';
+import { parseCommandArgs, percentile, round } from '@somnus/runtime';
 
 const root = resolve(__dirname, '../..');
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -40,7 +40,7 @@ function waitForEvent<T>(fleet: FleetSimulator, event: string, match: (value: T)
 }
 
 async function main(): Promise<void> {
-  const { trials, json, warmup } = parseBenchArgs(process.argv.slice(2), { trials: 20, json: false, warmup: 2 });
+  const { trials, json, warmup } = parseCommandArgs(process.argv.slice(2), { trials: 20, json: false, warmup: 2 });
   const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
   const runId = `reaction_${Date.now().toString(36)}`;
   const workDir = mkdtempSync(join(tmpdir(), 'somnus-reaction-'));

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAllInOne } from '@somnus/all-in-one';
-import { parseBenchArgs, round } from '../bench/bench-args';
+import { parseCommandArgs, round } from '@somnus/runtime';
 
 async function main(): Promise<void> {
-  const { minutes, json, speed, nodes } = parseBenchArgs(process.argv.slice(2), { minutes: 5, json: false, speed: 240, nodes: 24 });
+  const { minutes, json, speed, nodes } = parseCommandArgs(process.argv.slice(2), { minutes: 5, json: false, speed: 240, nodes: 24 });
   const dataDir = mkdtempSync(join(tmpdir(), 'somnus-demo-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -6,6 +6,7 @@ import { TokenAuthGuard } from './auth/token-auth.guard';
 import { TokensController } from './auth/tokens.controller';
 import { NodeActionsController } from './actions/node-actions.controller';
 import { AuditController } from './audit/audit.controller';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { EnergyController } from './scheduling/energy.controller';
 import { FleetController } from './scheduling/fleet.controller';
 import { SchedulingController } from './scheduling/scheduling.controller';
@@ -28,7 +29,7 @@ export const apiGatewayService: ServiceDescriptor = {
   migrations: gatewayMigrations,
   module: (infrastructure) =>
     serviceModule(ApiGatewayModule, infrastructure, {
-      controllers: [EdgeController, NodesController, NodeActionsController, SchedulingController, EnergyController, FleetController, AuditController, TokensController],
+      controllers: [DashboardController, EdgeController, NodesController, NodeActionsController, SchedulingController, EnergyController, FleetController, AuditController, TokensController],
       providers: [
         ApiTokensService,
         AdminTokenBootstrap,

@@ -7,3 +7,4 @@ export * from './host';
 export * from './kubernetes';
 export * from './bus-instrumentation';
 export * from './service-process';
+export * from './command-args';

@@ -1,5 +1,5 @@
-/** Reads `--name value` and `--flag` arguments of a benchmark command; unknown ones are an error. */
-export function parseBenchArgs<T extends Record<string, number | boolean>>(argv: string[], defaults: T): T {
+/** Reads `--name value` and `--flag` arguments of a Somnus command (demo, benchmarks); unknown ones are an error. */
+export function parseCommandArgs<T extends Record<string, number | boolean>>(argv: string[], defaults: T): T {
   const result: Record<string, number | boolean> = { ...defaults };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
