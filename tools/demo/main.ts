@@ -13,16 +13,15 @@ import { parseCommandArgs, round } from '@somnus/runtime';
 async function main(): Promise<void> {
   const { minutes, json, speed, nodes } = parseCommandArgs(process.argv.slice(2), { minutes: 5, json: false, speed: 240, nodes: 24 });
   const dataDir = mkdtempSync(join(tmpdir(), 'somnus-demo-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  Object.assign(process.env, {
     SOMNUS_DATA_DIR: dataDir,
     PORT: process.env.PORT ?? '0',
     SOMNUS_SIM_SPEED: String(speed),
     SOMNUS_SIM_NODES: String(nodes),
     SOMNUS_SUMMARY_EVERY_MS: String(Math.max(10_000, Math.round((minutes * 60_000) / 10))),
-  };
+  });
   const write = (line: string) => (json ? undefined : process.stdout.write(`${line}\n`));
-  const somnus = await startAllInOne({ env, logger: false, reporterOutput: write });
+  const somnus = await startAllInOne({ logger: false, reporterOutput: write });
   write(`demo: ${nodes} simulated nodes at ${speed}x for ${minutes} min; API on ${somnus.host.url}`);
   const started = Date.now();
   await new Promise((resolve) => setTimeout(resolve, minutes * 60_000));

@@ -29,8 +29,10 @@ export interface AllInOne {
  * Every service in one process with embedded defaults and, unless turned off, the simulated fleet as the
  * world to act on, with the live log of decisions and a periodic summary.
  */
-export async function startAllInOne(options: { env?: NodeJS.ProcessEnv; logger?: LoggerService | false; reporterOutput?: (line: string) => void } = {}): Promise<AllInOne> {
-  const env = options.env ?? process.env;
+export async function startAllInOne(options: { logger?: LoggerService | false; reporterOutput?: (line: string) => void } = {}): Promise<AllInOne> {
+  // The services read their settings from the process environment when they start, so the simulated world's
+  // settings go there too.
+  const env = process.env;
   const parsed = simulationEnvSchema.safeParse(env);
   if (!parsed.success) throw new Error(`invalid simulation settings: ${describeIssues(parsed.error)}`);
   const simulation = parsed.data;
