@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import {
   DecisionMade,
   DrainCompleted,
+  DrainNode,
   DrainRejected,
+  NodeIdle,
   NodeSlept,
   NodeWakeFailed,
   NodeWaking,
@@ -63,11 +65,11 @@ describeWithServices(['postgres', 'nats', 'redis'], 'the loop end to end (distri
     expect(error.code).toBe('refused');
     expect(error.message).toContain(check);
 
+    const target = await node(name);
     const refusals = await eventually(`DrainRejected for ${name} in the audit trail`, async () => {
-      const records = await api.audit({ correlationId, type: DrainRejected.type });
+      const records = (await api.audit({ nodeId: target.id, type: DrainRejected.type })).filter((r) => r.correlationId === correlationId);
       return records.length > 0 ? records : undefined;
     });
-    const target = await node(name);
     // Only this check refused: the test isolates one reason at a time.
     expect(refusals.map((r) => dataOf<{ check: string }>(r).check)).toEqual([check]);
     const refusal = dataOf<{ nodeId: string; check: string; reason: string }>(refusals[0]);
@@ -203,6 +205,31 @@ describeWithServices(['postgres', 'nats', 'redis'], 'the loop end to end (distri
     expect(history.some((h) => h.to === 'draining' && h.actor === 'e2e-operator')).toBe(true);
   });
 
+  it('(b) on its own: a node quiet for the grace period goes idle, the scheduler decides to sleep it, lifecycle drains it and power suspends it', async () => {
+    const target = await node(ROLE.idle);
+    await untilState(ROLE.idle, 'sleeping', 45_000);
+    expect(stack.fleet.node(ROLE.idle).state).toBe('off');
+    const records = await eventually('the automatic chain in the audit trail', async () => {
+      const found = await api.audit({ nodeId: target.id });
+      return found.some((r) => r.type === NodeSlept.type) ? found.reverse() : undefined; // oldest first
+    });
+    const idle = records.find((r) => r.type === NodeIdle.type);
+    expect(idle).toMatchObject({ actor: 'system:lifecycle' });
+    const decision = records.find((r) => r.type === DecisionMade.type && dataOf<{ action: string }>(r).action === 'sleep');
+    expect(decision).toMatchObject({ actor: 'policy:somnus' });
+    expect(dataOf<{ reason: string }>(decision!).reason).toContain('idle');
+    // The drain that went through is the one the decision caused, and the sleep followed it.
+    const completed = records.find((r) => r.type === DrainCompleted.type)!;
+    const drain = records.find((r) => r.type === DrainNode.type && r.correlationId === completed.correlationId);
+    expect(drain).toMatchObject({ actor: 'policy:somnus' });
+    const slept = records.find((r) => r.type === NodeSlept.type)!;
+    expect(slept.correlationId).toBe(completed.correlationId);
+    expect(records.indexOf(idle!)).toBeLessThan(records.indexOf(completed));
+    expect(records.indexOf(completed)).toBeLessThan(records.indexOf(slept));
+    // Nodes with a logged-in operator were never idle, so never proposed.
+    expect(await api.audit({ nodeId: (await node(ROLE.spareA)).id, type: NodeIdle.type })).toHaveLength(0);
+  });
+
   it('(c) refuses the critical tier', async () => {
     await untilOldEnough();
     const { reason } = await expectRefusedSleep(ROLE.critical, 'critical-tier');
@@ -279,6 +306,16 @@ describeWithServices(['postgres', 'nats', 'redis'], 'the loop end to end (distri
     expect(await api.audit({ nodeId: target.id, type: NodeSlept.type })).toHaveLength(0);
   });
 
+  // BUG (reported; /tmp/e2e-bugs.md #1): lifecycle does not follow PowerActionRefused, and power emits no
+  // NodeSleepFailed for a refused sleep, so the node drained above stays `draining` and cordoned for good.
+  // Turn this into `it` once lifecycle puts a node whose sleep power refused back into service.
+  it.failing('(e) the node whose sleep power refused goes back into service: active, uncordoned, the refusal in its history', async () => {
+    await untilState(ROLE.hostKey, 'active', 10_000);
+    expect(stack.fleet.cluster.getNode(ROLE.hostKey).spec.unschedulable).toBeFalsy();
+    const history = (await node(ROLE.hostKey)).status!.history;
+    expect(history[0]).toMatchObject({ from: 'draining', to: 'active', reason: expect.stringMatching(/host key/i) });
+  });
+
   it('(f) a calendar window created through the API wakes its selected sleeping node at its start', async () => {
     expect(window.created.status).toBe(201);
     expect(window.created.body.spec).toMatchObject({ name: 'e2e-office-hours', mode: 'awake', wakeAtStart: true });
@@ -293,7 +330,13 @@ describeWithServices(['postgres', 'nats', 'redis'], 'the loop end to end (distri
     expect(decisions).toHaveLength(1);
     expect(Date.parse(decisions[0].time)).toBeGreaterThanOrEqual(window.at);
     expect(dataOf<{ reason: string }>(decisions[0]).reason).toContain('e2e-office-hours');
-    await untilState(ROLE.calendar, 'active');
+    // Awake, and kept so: once it is found idle, the open window holds it (the policy says so).
+    await eventually('the calendar node to be up', async () => (['active', 'idle'].includes((await stateOf(ROLE.calendar)) ?? '') ? true : undefined), 30_000);
+    const hold = await eventually('a hold for the calendar window', async () =>
+      (await api.audit({ nodeId: target.id, type: DecisionMade.type })).find((r) => dataOf<{ action: string }>(r).action === 'hold'),
+    );
+    expect(dataOf<{ reason: string }>(hold).reason).toContain('calendar window "e2e-office-hours" holds');
+    expect(stack.fleet.node(ROLE.calendar).state).toBe('on');
     // The window selects by label: no other sleeping node was woken by it.
     expect(packets.to(ROLE.bystander)).toHaveLength(0);
   }, 120_000);

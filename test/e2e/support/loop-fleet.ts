@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultFleet, FleetSimulator, KubePod, MagicPacketEvent, SimulatedNodeDefinition } from '@somnus/fleet-sim';
+import { defaultFleet, FleetSimulator, KubePod, MagicPacketEvent, SimulatedNodeDefinition, SimulatedTaint } from '@somnus/fleet-sim';
 import type { Tier } from '@somnus/contracts';
 
 /** What each simulated node is for in the loop tests; one node per test, so tests never share a machine. */
@@ -18,11 +18,14 @@ export const ROLE = {
   calendar: 'e2e-calendar',
   failover: 'e2e-failover',
   bystander: 'e2e-bystander',
+  idle: 'e2e-idle',
 } as const;
 
 /** A label that lets one pod need exactly one particular sleeping node (as the reaction benchmark does). */
 export const SLOT_LABEL = 'e2e.somnus.io/slot';
 export const CALENDAR_LABEL = 'e2e.somnus.io/calendar';
+/** Keeps the test pods off the node left to fall idle on its own (pods moved by a drain would land there). */
+export const RESERVED_TAINT = { key: 'e2e.somnus.io/reserved', value: 'idle-test', effect: 'NoSchedule' as const };
 
 interface Layout {
   name: string;
@@ -30,6 +33,7 @@ interface Layout {
   cpu: number;
   asleep: boolean;
   labels?: Record<string, string>;
+  taints?: SimulatedTaint[];
 }
 
 const LAYOUT: Layout[] = [
@@ -47,6 +51,7 @@ const LAYOUT: Layout[] = [
   { name: ROLE.calendar, tier: 'staging', cpu: 8, asleep: true, labels: { [CALENDAR_LABEL]: 'office' } },
   { name: ROLE.failover, tier: 'staging', cpu: 16, asleep: true, labels: { [SLOT_LABEL]: 'g' } },
   { name: ROLE.bystander, tier: 'prod', cpu: 8, asleep: true },
+  { name: ROLE.idle, tier: 'dev', cpu: 8, asleep: false, taints: [RESERVED_TAINT] },
 ];
 
 /** The loop's fleet: measured power profiles of the default layout, with names, sizes and labels per role. */
@@ -56,7 +61,7 @@ export function loopFleetDefinitions(): SimulatedNodeDefinition[] {
     ...base[index],
     name: layout.name,
     tier: layout.tier,
-    taints: [],
+    taints: layout.taints ?? [],
     preSleepHooks: {},
     capacity: { cpu: layout.cpu, memoryMiB: layout.cpu * 4096, gpu: 0 },
     labels: { 'kubernetes.io/hostname': layout.name, 'somnus.io/tier': layout.tier, ...layout.labels },
@@ -64,6 +69,15 @@ export function loopFleetDefinitions(): SimulatedNodeDefinition[] {
 }
 
 export const ASLEEP_AT_START = LAYOUT.filter((layout) => layout.asleep).map((layout) => layout.name);
+
+/**
+ * Idle detection runs, so an awake node with nothing to do would be put to sleep by the scheduler in the
+ * middle of another test. An operator logged in on every awake node but one keeps them from looking idle;
+ * the one left alone is where the automatic path (idle -> decision -> drain -> sleep) is tested.
+ */
+export function keepBusyExceptIdle(fleet: FleetSimulator): void {
+  for (const layout of LAYOUT) if (!layout.asleep && layout.name !== ROLE.idle) fleet.setSessions(layout.name, 1);
+}
 
 /**
  * Writes what Somnus needs to reach the simulated fleet (as the all-in-one's simulated world does) and

@@ -12,19 +12,20 @@ import { Host, loadRuntimeConfig, ServiceDescriptor, startHost } from '@somnus/r
 import { createSchedulerService, SchedulerLeadership } from '@somnus/scheduler';
 import { createTestDatabase, realServices, uniqueName } from '@somnus/testing';
 import { eventually } from './eventually';
-import { ASLEEP_AT_START, loopFleetDefinitions, writeFleetAccess } from './loop-fleet';
+import { ASLEEP_AT_START, keepBusyExceptIdle, loopFleetDefinitions, writeFleetAccess } from './loop-fleet';
 
 /** The minimum age before a drain; short, so the "too young" refusal and ordinary drains both fit in a run. */
 export const MIN_AWAKE_MS = 15_000;
 
 /**
- * Timings scaled down the way the demo scales them (DEMO_SETTINGS), tighter still: a wake is retried once,
- * half a second later, after 5 s without verification. Idle detection is off and the policy waits "forever"
- * before proposing sleep, so the scheduler never puts a test's node to sleep behind its back: sleep comes
- * only from the API.
+ * Timings scaled down the way the demo scales them (DEMO_SETTINGS), tighter still: a node quiet for 4 s is
+ * idle, the policy sleeps it after a hundredth of its break-even time, a refused drain is proposed again
+ * 3 s later, a wake is retried once, half a second after 5 s without verification.
  */
 export const LIFECYCLE_ENV: Record<string, string> = {
-  LIFECYCLE_IDLE_DETECTION: 'false',
+  LIFECYCLE_IDLE_DETECTION: 'true',
+  LIFECYCLE_SAMPLE_INTERVAL_MS: '1500',
+  LIFECYCLE_IDLE_GRACE_PERIOD_MS: '4000',
   LIFECYCLE_MIN_AWAKE_MS: String(MIN_AWAKE_MS),
   LIFECYCLE_POLL_INTERVAL_MS: '200',
   LIFECYCLE_DRAIN_TIMEOUT_MS: '20000',
@@ -37,7 +38,8 @@ export const SCHEDULER_ENV: Record<string, string> = {
   SCHEDULER_LEASE_MS: '3000',
   SCHEDULER_LEASE_RENEW_MS: '1000',
   SCHEDULER_WAKE_RETRY_MS: '2000',
-  SCHEDULER_IDLE_GRACE_BREAK_EVENS: '1000',
+  SCHEDULER_SLEEP_RETRY_MS: '3000',
+  SCHEDULER_IDLE_GRACE_BREAK_EVENS: '0.01',
 };
 export const POWER_ENV: Record<string, string> = {
   SOMNUS_WAKE_ATTEMPTS: '2',
@@ -75,6 +77,7 @@ export async function startLoopStack(options: { speed: number }): Promise<LoopSt
     daemonSetPods: false,
     binder: { scoring: 'most-allocated' },
   });
+  keepBusyExceptIdle(fleet);
   const database = await createTestDatabase('somnus_t_loop');
   const namespace = uniqueName('e2e_loop');
   const hosts: Host[] = [];
