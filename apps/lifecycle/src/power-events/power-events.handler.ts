@@ -12,6 +12,7 @@ import {
   NodeWaking,
   NodeWoke,
   Payload,
+  PowerActionRefused,
   PowerState,
 } from '@somnus/contracts';
 import { wakeOverdue } from '@somnus/domain';
@@ -26,7 +27,7 @@ import { systemCause } from '../node-state/node-states.handler';
 import { NodeStatesRepository } from '../node-state/node-states.repository';
 import { moveNode, MoveResult } from '../node-state/transition-recorder';
 
-type PowerEvent = { nodeId: string; driver: string; attempt?: number; detail?: string; reason?: string };
+type PowerEvent = { nodeId: string; driver?: string; attempt?: number; detail?: string; reason?: string };
 
 /** What each power event means for the lifecycle: the state asked for and the power state observed. */
 export const POWER_EVENT_EFFECTS = {
@@ -97,6 +98,21 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
   async nodeSleepFailed({ envelope }: Delivery<Payload<typeof NodeSleepFailed>>): Promise<void> {
     const moved = await this.follow(NodeSleepFailed, envelope, 'sleep-failed', `sleep failed, node back in service: ${envelope.data.reason}`);
     const node = await this.kubeName(envelope.data.nodeId);
+    if (moved?.ok && this.cluster && node) await this.cluster.setUnschedulable(node, false);
+  }
+
+  /**
+   * Power refused to put a drained node to sleep (host key changed, rate limit, node busy, ...): the node
+   * must not stay cordoned and `draining` for ever, so it goes back into service like a failed sleep.
+   */
+  @OnMessage(PowerActionRefused)
+  async powerActionRefused({ envelope }: Delivery<Payload<typeof PowerActionRefused>>): Promise<void> {
+    const { nodeId, action, reason } = envelope.data;
+    if (action === 'wake') return;
+    const entity = await new NodeStatesRepository(this.store.dataSource.manager).find(nodeId);
+    if (entity?.state !== 'draining') return;
+    const moved = await this.follow(PowerActionRefused, envelope, 'sleep-failed', `${action} refused by power, node back in service: ${reason}`);
+    const node = await this.kubeName(nodeId);
     if (moved?.ok && this.cluster && node) await this.cluster.setUnschedulable(node, false);
   }
 
