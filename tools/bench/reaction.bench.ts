@@ -8,7 +8,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -54,12 +54,7 @@ async function main(): Promise<void> {
     capacity: index < 2 ? { cpu: 4, memoryMiB: 16_384, gpu: 0 } : { cpu: 16, memoryMiB: 65_536, gpu: 0 },
   }));
   const fleet = await FleetSimulator.start({ nodes: definitions, speed: 200, asleep: definitions.slice(2).map((d) => d.name), daemonSetPods: false });
-  const sshDir = join(workDir, 'ssh');
-  mkdirSync(sshDir, { mode: 0o700 });
-  writeFileSync(join(sshDir, 'fleet-sim'), fleet.clientKey.privateKey, { mode: 0o600 });
-  chmodSync(join(sshDir, 'fleet-sim'), 0o600);
-  fleet.writeKubeconfig(join(workDir, 'kubeconfig'));
-  writeFileSync(join(workDir, 'inventory.yaml'), fleet.toInventoryFile());
+  const access = fleet.writeAccessFiles(workDir);
 
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -74,9 +69,9 @@ async function main(): Promise<void> {
     NATS_URL,
     REDIS_URL,
     SOMNUS_BUS_NAMESPACE: runId,
-    KUBERNETES_MODE: 'kubeconfig',
-    KUBECONFIG: join(workDir, 'kubeconfig'),
-    SOMNUS_SSH_KEY_DIR: sshDir,
+    KUBERNETES_MODE: access.env.KUBERNETES_MODE,
+    KUBECONFIG: access.kubeconfigFile,
+    SOMNUS_SSH_KEY_DIR: access.sshKeyDir,
     SOMNUS_DATA_DIR: workDir,
     HEALTH_PORT: '0',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
@@ -89,7 +84,7 @@ async function main(): Promise<void> {
     for (const name of SERVICES) {
       const child = spawn(process.execPath, ['-r', './tools/register.js', 'tools/stack/service.ts', name], {
         cwd: root,
-        env: { ...env, ...(name === 'inventory' ? { SOMNUS_INVENTORY_FILE: join(workDir, 'inventory.yaml') } : {}) },
+        env: { ...env, ...(name === 'inventory' ? { SOMNUS_INVENTORY_FILE: access.inventoryFile } : {}) },
         stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore', json ? 'ignore' : 'inherit'],
       });
       children.push(child);

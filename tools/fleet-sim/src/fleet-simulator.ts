@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { NodeSpecInput, nodeSpecSchema, Tier } from '@somnus/contracts';
 import { PowerProfile } from '@somnus/domain';
@@ -96,6 +97,14 @@ const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
  * The simulated fleet: nodes with Wake-on-LAN cards, SSH daemons and power draw, a Kubernetes API with a
  * binder, and an optional workload. Start it with `FleetSimulator.start(options)`, stop it with `stop()`.
  */
+/** Where `writeAccessFiles` put the fleet's access files, and the Somnus settings naming them. */
+export interface FleetAccess {
+  inventoryFile: string;
+  sshKeyDir: string;
+  kubeconfigFile: string;
+  env: { SOMNUS_INVENTORY_FILE: string; SOMNUS_SSH_KEY_DIR: string; KUBECONFIG: string; KUBERNETES_MODE: 'kubeconfig' };
+}
+
 export class FleetSimulator extends EventEmitter<FleetSimulatorEvents> {
   readonly cluster = new KubeCluster();
   readonly binder: Binder;
@@ -149,6 +158,28 @@ export class FleetSimulator extends EventEmitter<FleetSimulatorEvents> {
 
   writeKubeconfig(path: string): void {
     writeFileSync(path, this.kubeconfig, { mode: 0o600 });
+  }
+
+  /**
+   * Writes what Somnus needs to reach this fleet into `dir` — the inventory file, the SSH client key (as
+   * `<dir>/ssh/<keyRef>`, mode 0600) and a kubeconfig — and returns the settings that point Somnus at them.
+   */
+  writeAccessFiles(dir: string, keyRef = 'fleet-sim'): FleetAccess {
+    const sshKeyDir = join(dir, 'ssh');
+    mkdirSync(sshKeyDir, { recursive: true, mode: 0o700 });
+    const keyFile = join(sshKeyDir, keyRef);
+    writeFileSync(keyFile, this.clientKey.privateKey, { mode: 0o600 });
+    chmodSync(keyFile, 0o600);
+    const kubeconfigFile = join(dir, 'kubeconfig');
+    this.writeKubeconfig(kubeconfigFile);
+    const inventoryFile = join(dir, 'inventory.yaml');
+    writeFileSync(inventoryFile, this.toInventoryFile(keyRef));
+    return {
+      inventoryFile,
+      sshKeyDir,
+      kubeconfigFile,
+      env: { SOMNUS_INVENTORY_FILE: inventoryFile, SOMNUS_SSH_KEY_DIR: sshKeyDir, KUBECONFIG: kubeconfigFile, KUBERNETES_MODE: 'kubeconfig' },
+    };
   }
 
   get wolPort(): number {

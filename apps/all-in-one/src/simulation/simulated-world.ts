@@ -1,4 +1,3 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetSimulator, generateDiurnalWorkload, PodArrival } from '@somnus/fleet-sim';
 
@@ -16,29 +15,18 @@ export interface SimulatedWorldOptions {
 
 /**
  * The simulated fleet of `npm start` and `npm run demo`: machines that answer Wake-on-LAN, SSH and a
- * Kubernetes API on loopback, with a diurnal workload. Writes what Somnus needs to reach it — inventory
- * file, kubeconfig, SSH client key — under the data directory, and returns the settings that point the
- * services at them.
+ * Kubernetes API on loopback, with a diurnal workload. Writes what Somnus needs to reach it (inventory
+ * file, kubeconfig, SSH client key) under the data directory and returns the settings naming them.
  */
 export async function startSimulatedWorld(options: SimulatedWorldOptions): Promise<{ fleet: FleetSimulator; env: Record<string, string>; workload: PodArrival[] }> {
   const workload = generateDiurnalWorkload({ seed: options.seed, durationSeconds: options.workloadSeconds, peakPerHour: options.nodes * 6, startSecondOfDay: 17 * 3600 });
   // Kube-scheduler's MostAllocated scoring packs pods onto fewer nodes, as energy-aware clusters configure it.
   const fleet = await FleetSimulator.start({ nodes: options.nodes, speed: options.speed, asleep: options.asleep, workload, binder: { scoring: 'most-allocated' } });
-  const simDir = join(options.dataDir, 'fleet-sim');
-  const sshDir = join(options.dataDir, 'ssh');
-  mkdirSync(simDir, { recursive: true, mode: 0o700 });
-  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
-  const keyFile = join(sshDir, 'fleet-sim');
-  writeFileSync(keyFile, fleet.clientKey.privateKey, { mode: 0o600 });
-  chmodSync(keyFile, 0o600);
-  const kubeconfig = join(simDir, 'kubeconfig');
-  fleet.writeKubeconfig(kubeconfig);
-  const inventory = join(simDir, 'inventory.yaml');
-  writeFileSync(inventory, fleet.toInventoryFile());
+  const access = fleet.writeAccessFiles(join(options.dataDir, 'fleet-sim'));
   return {
     fleet,
     workload,
-    env: { KUBERNETES_MODE: 'kubeconfig', KUBECONFIG: kubeconfig, SOMNUS_INVENTORY_FILE: inventory, SOMNUS_SSH_KEY_DIR: sshDir },
+    env: access.env,
   };
 }
 

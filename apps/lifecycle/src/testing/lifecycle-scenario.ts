@@ -1,6 +1,6 @@
 // Shared by the lifecycle integration tests: a simulated fleet, inventory + lifecycle hosted on it, and
 // helpers to send commands and watch what lifecycle publishes.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cause, createEnvelope, DrainCompleted, DrainNode, DrainRejected, Envelope, ListNodeStates, newMessageId, NodeIdle, NodeState, Payload, SleepNode } from '@somnus/contracts';
@@ -63,23 +63,13 @@ export function replicaPod(name: string, nodeName: string | undefined, extra: { 
 export async function startScenario(runtimeEnv: Record<string, string>, options: { bus?: MessageBus; nodes?: number } = {}): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), 'somnus-lifecycle-'));
   const fleet = await FleetSimulator.start({ nodes: options.nodes ?? 8, speed: 10, asleep: 1 });
-  const keyDir = join(dir, 'ssh');
-  mkdirSync(keyDir, { mode: 0o700 });
-  writeFileSync(join(keyDir, 'fleet-sim'), fleet.clientKey.privateKey, { mode: 0o600 });
-  chmodSync(join(keyDir, 'fleet-sim'), 0o600);
-  // fleet.writeKubeconfig() leaves out `insecure-skip-tls-verify`, which client-node 1.4 needs for plain HTTP.
-  const kube = JSON.parse(fleet.kubeconfig) as { clusters: { cluster: Record<string, unknown> }[] };
-  for (const cluster of kube.clusters) cluster.cluster['insecure-skip-tls-verify'] = true;
-  writeFileSync(join(dir, 'kubeconfig'), JSON.stringify(kube), { mode: 0o600 });
-  writeFileSync(join(dir, 'inventory.yaml'), fleet.toInventoryFile());
+  const access = fleet.writeAccessFiles(dir);
 
   let offset = 0;
   const config = loadRuntimeConfig({
     SOMNUS_DATA_DIR: join(dir, 'data'),
     PORT: '0',
-    KUBECONFIG: join(dir, 'kubeconfig'),
-    SOMNUS_SSH_KEY_DIR: keyDir,
-    SOMNUS_INVENTORY_FILE: join(dir, 'inventory.yaml'),
+    ...access.env,
     LOG_LEVEL: 'error',
     ...runtimeEnv,
   });

@@ -1,6 +1,6 @@
 // The world a power-service integration test runs in: a simulated fleet, its inventory file, the SSH key the
 // fleet accepts and a kubeconfig for its Kubernetes API, plus helpers to send commands and collect events.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -53,14 +53,8 @@ export class PowerWorld {
   static async start(options: { nodes: number; asleep: number }): Promise<PowerWorld> {
     const fleet = await FleetSimulator.start({ nodes: options.nodes, speed: 100, asleep: options.asleep });
     const dir = mkdtempSync(join(tmpdir(), 'somnus-power-'));
-    const sshKeyDir = join(dir, 'ssh');
-    mkdirSync(sshKeyDir, { mode: 0o700 });
-    writeFileSync(join(sshKeyDir, 'fleet-sim'), fleet.clientKey.privateKey, { mode: 0o600 });
-    const inventoryFile = join(dir, 'inventory.yaml');
-    writeFileSync(inventoryFile, fleet.toInventoryFile());
-    const kubeconfigFile = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfigFile, kubeconfigOf(fleet), { mode: 0o600 });
-    return new PowerWorld(fleet, dir, inventoryFile, sshKeyDir, kubeconfigFile);
+    const access = fleet.writeAccessFiles(dir);
+    return new PowerWorld(fleet, dir, access.inventoryFile, access.sshKeyDir, access.kubeconfigFile);
   }
 
   /** Runtime settings shared by both modes: the fleet's inventory, key and Kubernetes API. */
@@ -101,21 +95,6 @@ export class PowerWorld {
   }
 }
 
-/**
- * A kubeconfig for the simulated API. Written here rather than with `fleet.writeKubeconfig` because that file
- * leaves out `insecure-skip-tls-verify`, without which @kubernetes/client-node 1.4 refuses a plain-HTTP server.
- */
-function kubeconfigOf(fleet: FleetSimulator): string {
-  const options = fleet.kubeConfigOptions;
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: options.clusters.map(({ name, server, skipTLSVerify }) => ({ name, cluster: { server, 'insecure-skip-tls-verify': skipTLSVerify } })),
-    users: options.users.map(({ name, token }) => ({ name, user: { token } })),
-    contexts: options.contexts.map(({ name, cluster, user, namespace }) => ({ name, context: { cluster, user, namespace } })),
-    'current-context': options.currentContext,
-  });
-}
 
 export async function catalogue(bus: MessageBus): Promise<Map<string, Node>> {
   const envelope = createEnvelope(ListNodes.type, { limit: 1000, offset: 0 }, { source: 'test', cause: { actor: 'user:test', correlationId: newMessageId() }, time: new Date() });

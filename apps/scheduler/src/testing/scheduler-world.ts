@@ -1,6 +1,6 @@
 // Test helpers: the simulated fleet with the files Somnus reads (inventory, SSH key, kubeconfig), and a
 // recorder of every command and event on a bus.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEnvelope, Envelope, ListNodes, newMessageId, Node } from '@somnus/contracts';
@@ -23,14 +23,8 @@ export class SchedulerWorld {
   static async start(options: { nodes: number; asleep: number }): Promise<SchedulerWorld> {
     const fleet = await FleetSimulator.start({ nodes: options.nodes, speed: 100, asleep: options.asleep });
     const dir = mkdtempSync(join(tmpdir(), 'somnus-scheduler-'));
-    const sshKeyDir = join(dir, 'ssh');
-    mkdirSync(sshKeyDir, { mode: 0o700 });
-    writeFileSync(join(sshKeyDir, 'fleet-sim'), fleet.clientKey.privateKey, { mode: 0o600 });
-    const inventoryFile = join(dir, 'inventory.yaml');
-    writeFileSync(inventoryFile, fleet.toInventoryFile());
-    const kubeconfigFile = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfigFile, kubeconfigOf(fleet), { mode: 0o600 });
-    return new SchedulerWorld(fleet, dir, inventoryFile, sshKeyDir, kubeconfigFile);
+    const access = fleet.writeAccessFiles(dir);
+    return new SchedulerWorld(fleet, dir, access.inventoryFile, access.sshKeyDir, access.kubeconfigFile);
   }
 
   get runtimeEnv(): Record<string, string> {
@@ -43,21 +37,6 @@ export class SchedulerWorld {
   }
 }
 
-/**
- * The simulated API's kubeconfig, with `insecure-skip-tls-verify` set: @kubernetes/client-node 1.4 refuses a
- * plain-HTTP server without it, and fleet.kubeconfig leaves it out (reported to the fleet-sim owner).
- */
-function kubeconfigOf(fleet: FleetSimulator): string {
-  const options = fleet.kubeConfigOptions;
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: options.clusters.map((c) => ({ name: c.name, cluster: { server: c.server, 'insecure-skip-tls-verify': true } })),
-    users: options.users.map((u) => ({ name: u.name, user: { token: u.token } })),
-    contexts: options.contexts.map((c) => ({ name: c.name, context: { cluster: c.cluster, user: c.user, namespace: c.namespace } })),
-    'current-context': options.currentContext,
-  });
-}
 
 /** Every command and event published on a bus, in arrival order, through a consumer of its own. */
 export class BusRecorder {
