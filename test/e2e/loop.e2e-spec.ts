@@ -306,10 +306,8 @@ describeWithServices(['postgres', 'nats', 'redis'], 'the loop end to end (distri
     expect(await api.audit({ nodeId: target.id, type: NodeSlept.type })).toHaveLength(0);
   });
 
-  // BUG (reported; /tmp/e2e-bugs.md #1): lifecycle does not follow PowerActionRefused, and power emits no
-  // NodeSleepFailed for a refused sleep, so the node drained above stays `draining` and cordoned for good.
-  // Turn this into `it` once lifecycle puts a node whose sleep power refused back into service.
-  it.failing('(e) the node whose sleep power refused goes back into service: active, uncordoned, the refusal in its history', async () => {
+  // Lifecycle follows power's refusal (fixed in ad8af53: the node used to stay draining and cordoned).
+  it('(e) the node whose sleep power refused goes back into service: active, uncordoned, the refusal in its history', async () => {
     await untilState(ROLE.hostKey, 'active', 10_000);
     expect(stack.fleet.cluster.getNode(ROLE.hostKey).spec.unschedulable).toBeFalsy();
     const history = (await node(ROLE.hostKey)).status!.history;
