@@ -36,6 +36,7 @@ const INFRASTRUCTURE = ['nats', 'postgres', 'redis'] as const;
 
 /** Every environment variable the services read in distributed mode; nothing else belongs in the config. */
 const SERVICE_ENV_VARS = new Set([
+  'HOST',
   'NATS_URL',
   'DATABASE_URL',
   'REDIS_URL',
@@ -51,7 +52,7 @@ const SERVICE_ENV_VARS = new Set([
   'SOMNUS_ADMIN_TOKEN_FILE',
 ]);
 /** What every service needs to start in distributed mode. */
-const REQUIRED_ENV_VARS = ['NATS_URL', 'DATABASE_URL', 'REDIS_URL', 'SOMNUS_MODE', 'LOG_LEVEL', 'OTEL_TRACES_EXPORTER', 'SOMNUS_DATA_DIR'];
+const REQUIRED_ENV_VARS = ['HOST', 'NATS_URL', 'DATABASE_URL', 'REDIS_URL', 'SOMNUS_MODE', 'LOG_LEVEL', 'OTEL_TRACES_EXPORTER', 'SOMNUS_DATA_DIR'];
 
 /** The gateway serves its API and its health on 8080; every other service its health on 8081. */
 const healthPortOf = (service: ServiceName): number => (service === 'api-gateway' ? 8080 : 8081);
