@@ -151,6 +151,14 @@ export interface PowerPolicy {
   readonly name: string;
   /** How often the policy expects to be asked, in ms (Slurm and Cluster Autoscaler: 10 s; DPM: 5 min). */
   readonly cadenceMs: number;
+  /**
+   * The policy is also asked the moment its input changes (work arrives or ends, a node finishes booting or
+   * suspending, its own decisions were carried out), not only on the cadence grid. The live scheduler decides
+   * this way (a pod turning Unschedulable triggers a decision within milliseconds); `cadenceMs` is then only
+   * the resync tick for when nothing changes. Absent or false: asked on the cadence grid, as the documented
+   * tools are (Slurm's power-save thread, Cluster Autoscaler's scan interval, DRS/DPM's invocation).
+   */
+  readonly eventDriven?: boolean;
   decide(input: PolicyInput): PolicyOutcome;
   /** Shows the policy the fleet between decisions, so averages and forecasts see every change. */
   observe?(input: PolicyInput): void;

@@ -7,7 +7,8 @@ import type { ReplayJob, ReplayWorkload } from './workload';
  * Virtual-time replay of a workload on a fleet driven by one power policy. Event-driven: the clock jumps
  * from one job submission, job end, boot or suspend completion to the next; the policy is asked on its
  * cadence grid (10 s, 5 min, ...) only after something changed or when it asked to be asked again, which
- * is exactly when its answer can change. A batch scheduler (FCFS with EASY backfilling) starts jobs on
+ * is exactly when its answer can change. An event-driven policy (`eventDriven`, Somnus: the live scheduler
+ * decides when a pod turns Unschedulable) is asked at the instant of each change and at its `recheckAt`. A batch scheduler (FCFS with EASY backfilling) starts jobs on
  * awake nodes only.
  */
 
@@ -51,6 +52,8 @@ type Event =
   | { kind: 'suspended'; node: number };
 
 const EPS = 1e-9;
+/** How many times an event-driven policy is asked again at one instant after its own decisions. */
+const MAX_ASKS_PER_INSTANT = 4;
 
 export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options: SimulationOptions): SimulationResult {
   const { profile } = options;
@@ -359,6 +362,8 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
   recountFree();
   const cadence = policy.cadenceMs / 1000;
   const gridCeil = (t: number): number => Math.ceil(t / cadence - EPS) * cadence;
+  const eventDriven = policy.eventDriven === true;
+  let asksThisInstant = 0;
   let nextEval = 0;
   const horizon = options.horizonSeconds;
   let progressAt = 0;
@@ -402,7 +407,9 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
       schedule(t);
       sample(t);
       if (policy.observe) policy.observe(input(t));
-      nextEval = Math.min(nextEval, gridCeil(t));
+      // An event-driven policy is asked at this very instant, as the live scheduler is; others at their next tick.
+      nextEval = Math.min(nextEval, eventDriven ? t : gridCeil(t));
+      asksThisInstant = 0;
     } else {
       const t = nextEval;
       advance(t);
@@ -414,7 +421,13 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
         sample(t);
       }
       const recheck = out.recheckAt === undefined ? t + cadence : (out.recheckAt - epochMs) / 1000;
-      nextEval = acted ? t + cadence : Math.max(t + cadence, gridCeil(recheck));
+      if (eventDriven) {
+        // Carrying out its decisions changes its input (nodes booting, suspending, work started): the live loop
+        // hears of it at once and decides again. Bounded per instant so a policy cannot spin in place.
+        asksThisInstant++;
+        if (acted && asksThisInstant < MAX_ASKS_PER_INSTANT) nextEval = t;
+        else nextEval = recheck > t + EPS ? recheck : t + cadence;
+      } else nextEval = acted ? t + cadence : Math.max(t + cadence, gridCeil(recheck));
       if (done && nextEval >= horizon) nextEval = Number.POSITIVE_INFINITY;
     }
     if (options.onProgress && (steps & 4095) === 0) {

@@ -61,7 +61,9 @@ export const SOMNUS_DEFAULTS: SomnusOptions = {
 
 export class SomnusPolicy implements PowerPolicy {
   readonly name = 'somnus';
+  /** Resync tick when nothing changes; the live scheduler asks on every change (pod Unschedulable, node transitions). */
   readonly cadenceMs = 10_000;
+  readonly eventDriven = true;
   private readonly options: SomnusOptions;
   private readonly forecast: DemandForecast;
   private readonly bootMs: number;
