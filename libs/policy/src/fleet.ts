@@ -209,6 +209,34 @@ export function packPending(
   return { wake: wake.slice(0, limit), unplaceable, fitsOnUpNodes };
 }
 
+/**
+ * Whether a workload could run if the work now on the fleet were gone: enough replicas fit on the full
+ * capacity of the nodes it may run on (maintenance excluded). Work that is unplaceable now but passes this
+ * is blocked by running work, not by its shape, and will claim the room that running work leaves.
+ * Returns a checker that remembers, per workload shape, how many replicas an empty fleet holds.
+ */
+export function fitsOnEmptyFleet(fleet: readonly NodeSnapshot[]): (w: PendingWorkload) => boolean {
+  const capacityByShape = new Map<string, number>();
+  return (w) => {
+    const key = shapeKey(w);
+    let held = capacityByShape.get(key);
+    if (held === undefined) {
+      held = 0;
+      const r = w.requests;
+      for (const node of fleet) {
+        if (node.maintenance || !mayRunOn(w, node)) continue;
+        const c = node.capacity;
+        const byCpu = r.cpu > 0 ? Math.floor(c.cpu / r.cpu + 1e-9) : Number.POSITIVE_INFINITY;
+        const byMem = r.memoryMiB > 0 ? Math.floor(c.memoryMiB / r.memoryMiB + 1e-9) : Number.POSITIVE_INFINITY;
+        const byGpu = r.gpu > 0 ? Math.floor(c.gpu / r.gpu + 1e-9) : Number.POSITIVE_INFINITY;
+        held += Math.min(byCpu, byMem, byGpu);
+      }
+      capacityByShape.set(key, held);
+    }
+    return held >= (w.replicas ?? 1);
+  };
+}
+
 /** The reference node used to express demand in node-equivalents: the fleet's median capacity. */
 export function referenceCapacity(fleet: readonly NodeSnapshot[]): Resources {
   if (fleet.length === 0) return { cpu: 1, memoryMiB: 1, gpu: 0 };

@@ -34,6 +34,20 @@ describe('replay simulator', () => {
     expect(result.joules).toBeCloseTo(expected, 6);
   });
 
+  it('asks an event-driven policy at the job arrival, a grid policy at its next 10 s tick', () => {
+    // The same Slurm rule both ways. The node sleeps at 700 s (600 s after the first job); the second job
+    // arrives at 2003 s. On the grid the wake waits for the 2010 s tick: 7 s + one boot. Event-driven: one boot.
+    class EventDrivenSlurm extends SlurmPowerSavingPolicy {
+      readonly eventDriven = true;
+    }
+    const workload = wholeNodes(1, [jobOf(0, 0, 100), jobOf(1, 2003, 100)]);
+    const grid = simulate(workload, new SlurmPowerSavingPolicy(), { profile: P, horizonSeconds: 2300 });
+    const eventDriven = simulate(workload, new EventDrivenSlurm(), { profile: P, horizonSeconds: 2300 });
+    expect(grid.waits[1]).toBeCloseTo(7 + P.bootSeconds, 6);
+    expect(eventDriven.waits[1]).toBeCloseTo(P.bootSeconds, 6);
+    expect(eventDriven.transitions).toBe(2);
+  });
+
   it('backfills a short job past a blocked head without delaying it (EASY)', () => {
     // 2 nodes. Job A holds one node until 100 s; head B needs 2 nodes (waits until 100 s);
     // C (1 node, 50 s) fits before B's reservation and starts at once; D (1 node, 500 s) would delay B, so it waits.

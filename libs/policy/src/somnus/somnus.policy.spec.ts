@@ -78,6 +78,17 @@ describe('Somnus policy', () => {
     expect(sleeps(policy.decide(input(now + 17 * 3600 * S, fleetIdle)))).toHaveLength(4);
   });
 
+  it('keeps idle room awake for queued work that waits only because running work holds the rest', () => {
+    // 4 nodes, 2 busy, 2 idle for an hour. A 4-node job waits: it cannot start until the running work ends,
+    // and it will then need the idle two as well, so putting them to sleep would add a boot to its wait.
+    const fleet = [busyNode('a'), busyNode('b'), idleNode('c'), idleNode('d')];
+    expect(sleeps(new SomnusPolicy().decide(input(3600 * S, fleet)))).toEqual(['c', 'd']);
+    expect(sleeps(new SomnusPolicy().decide(input(3600 * S, fleet, [job('j', 4)])))).toEqual([]);
+    // Work no node could ever take (its selector matches none) holds nothing awake.
+    const impossible = { ...job('k', 1), nodeSelector: { gpu: 'true' } };
+    expect(sleeps(new SomnusPolicy().decide(input(3600 * S, fleet, [impossible])))).toEqual(['c', 'd']);
+  });
+
   it('decides the same way on the same inputs', () => {
     const make = (): string => {
       const policy = new SomnusPolicy();

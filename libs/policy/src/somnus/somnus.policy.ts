@@ -3,6 +3,7 @@ import { breakEvenSeconds, BATSIM_PROFILE, type PowerProfile } from '@somnus/dom
 import {
   compareForSleep,
   compareForWake,
+  fitsOnEmptyFleet,
   freeNodeEquivalents,
   isUp,
   isWakeable,
@@ -140,6 +141,10 @@ export class SomnusPolicy implements PowerPolicy {
     let free = 0;
     for (const node of fleet) if ((isUp(node) || waking.has(node.id)) && !node.maintenance) free += freeNodeEquivalents(node, reference);
     for (const w of packing.fitsOnUpNodes) free -= nodeEquivalents(w.requests, reference, w.replicas ?? 1);
+    // Work that waits because running work holds the room (not because of its shape) takes the idle room as
+    // soon as that work ends: putting that room to sleep would add a boot to its wait.
+    const blockedByRunningWork = fitsOnEmptyFleet(fleet);
+    for (const w of packing.unplaceable) if (blockedByRunningWork(w)) free -= nodeEquivalents(w.requests, reference, w.replicas ?? 1);
     let demandNodes = 0;
     for (const node of fleet) demandNodes += nodeEquivalents(node.allocated, reference);
     const floor = this.options.minHeadroomNodes + this.options.headroomFraction * demandNodes;
