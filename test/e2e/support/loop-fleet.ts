@@ -1,5 +1,3 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defaultFleet, FleetSimulator, KubePod, MagicPacketEvent, SimulatedNodeDefinition, SimulatedTaint } from '@somnus/fleet-sim';
 import type { Tier } from '@somnus/contracts';
 
@@ -77,23 +75,6 @@ export const ASLEEP_AT_START = LAYOUT.filter((layout) => layout.asleep).map((lay
  */
 export function keepBusyExceptIdle(fleet: FleetSimulator): void {
   for (const layout of LAYOUT) if (!layout.asleep && layout.name !== ROLE.idle) fleet.setSessions(layout.name, 1);
-}
-
-/**
- * Writes what Somnus needs to reach the simulated fleet (as the all-in-one's simulated world does) and
- * returns the runtime settings that point the services at it.
- */
-export function writeFleetAccess(fleet: FleetSimulator, dataDir: string): Record<string, string> {
-  const sshDir = join(dataDir, 'ssh');
-  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
-  const keyFile = join(sshDir, 'fleet-sim');
-  writeFileSync(keyFile, fleet.clientKey.privateKey, { mode: 0o600 });
-  chmodSync(keyFile, 0o600);
-  const kubeconfig = join(dataDir, 'kubeconfig');
-  fleet.writeKubeconfig(kubeconfig);
-  const inventory = join(dataDir, 'inventory.yaml');
-  writeFileSync(inventory, fleet.toInventoryFile());
-  return { KUBERNETES_MODE: 'kubeconfig', KUBECONFIG: kubeconfig, SOMNUS_INVENTORY_FILE: inventory, SOMNUS_SSH_KEY_DIR: sshDir };
 }
 
 /** A pod owned by a ReplicaSet (so it may be evicted and comes back elsewhere), optionally already on a node. */

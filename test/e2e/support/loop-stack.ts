@@ -12,7 +12,7 @@ import { Host, loadRuntimeConfig, ServiceDescriptor, startHost } from '@somnus/r
 import { createSchedulerService, SchedulerLeadership } from '@somnus/scheduler';
 import { createTestDatabase, realServices, uniqueName } from '@somnus/testing';
 import { eventually } from './eventually';
-import { ASLEEP_AT_START, keepBusyExceptIdle, loopFleetDefinitions, writeFleetAccess } from './loop-fleet';
+import { ASLEEP_AT_START, keepBusyExceptIdle, loopFleetDefinitions } from './loop-fleet';
 
 /** The minimum age before a drain; short, so the "too young" refusal and ordinary drains both fit in a run. */
 export const MIN_AWAKE_MS = 15_000;
@@ -103,7 +103,7 @@ export async function startLoopStack(options: { speed: number }): Promise<LoopSt
       HEALTH_PORT: '0',
       LOG_LEVEL: 'warn',
       SOMNUS_COMMAND_TIMEOUT_MS: '10000',
-      ...writeFleetAccess(fleet, dataDir),
+      ...fleet.writeAccessFiles(dataDir).env,
     });
     const start = async (descriptor: ServiceDescriptor) => {
       const host = await startHost({ descriptors: [descriptor], config, logger: false });
