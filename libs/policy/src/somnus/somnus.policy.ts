@@ -28,7 +28,11 @@ import { DemandForecast } from './demand-forecast';
  * 4. An idle node sleeps only when the expected idle gap beats the break-even time of a power cycle: the
  *    headroom needed over the next break-even + boot window must still hold without it, and it has been idle
  *    at least a grace period (so a job that follows another does not find its nodes gone).
+ *    Work that waits only because running work holds the room (it would fit on the empty fleet) counts
+ *    against the free room: it takes the idle nodes as soon as that work ends, so they stay awake for it.
  * 5. Sleep order by tier (dev, staging, prod), critical never, maintenance never touched.
+ * It is event-driven (`eventDriven`): asked the moment a pod turns Unschedulable or the fleet changes, as the
+ * live scheduler asks it, so a wake adds one boot to a job's wait, not a boot plus a cadence tick.
  */
 export interface SomnusOptions {
   /** Free node-equivalents always kept up, whatever the forecast says. */
@@ -69,6 +73,11 @@ export class SomnusPolicy implements PowerPolicy {
   private readonly forecast: DemandForecast;
   private readonly bootMs: number;
   private readonly breakEvenMs: number;
+  /**
+   * From a wake decision being needed to the node taking work: one boot. Asked on every change, the decision
+   * itself adds milliseconds (the live scheduler's p99 is 25 ms), not a cadence tick.
+   */
+  private readonly reactMs: number;
   private watermark = Number.NEGATIVE_INFINITY;
   private idsAtWatermark = new Set<string>();
   private reference: Resources | undefined;
@@ -79,8 +88,9 @@ export class SomnusPolicy implements PowerPolicy {
     const profile = this.options.defaultProfile;
     this.bootMs = profile.bootSeconds * 1000;
     this.breakEvenMs = breakEvenSeconds(profile) * 1000;
+    this.reactMs = this.bootMs;
     this.forecast = new DemandForecast({
-      windowMs: this.bootMs + this.cadenceMs,
+      windowMs: this.reactMs,
       quantile: this.options.coveredArrivalShare,
       weeks: this.options.forecastWeeks,
       days: this.options.forecastDays,
@@ -148,7 +158,7 @@ export class SomnusPolicy implements PowerPolicy {
     let demandNodes = 0;
     for (const node of fleet) demandNodes += nodeEquivalents(node.allocated, reference);
     const floor = this.options.minHeadroomNodes + this.options.headroomFraction * demandNodes;
-    const soon = Math.max(floor, this.forecast.riseBetween(now, now + this.bootMs + this.cadenceMs, now));
+    const soon = Math.max(floor, this.forecast.riseBetween(now, now + this.reactMs, now));
     if (this.options.preWake && free < soon) {
       const sleeping = fleet.filter((n) => isWakeable(n) && !waking.has(n.id)).sort(compareForWake);
       for (const node of sleeping) {
@@ -159,10 +169,10 @@ export class SomnusPolicy implements PowerPolicy {
     }
 
     // 4. Sleep what the next break-even window does not need.
-    let recheckAt = (Math.floor(now / 3_600_000) + 1) * 3_600_000 - this.bootMs - this.cadenceMs;
+    let recheckAt = (Math.floor(now / 3_600_000) + 1) * 3_600_000 - this.reactMs;
     if (recheckAt <= now) recheckAt += 3_600_000;
     if (waking.size === 0) {
-      const longer = Math.max(floor, this.forecast.riseBetween(now, now + this.breakEvenMs + this.bootMs + this.cadenceMs, now));
+      const longer = Math.max(floor, this.forecast.riseBetween(now, now + this.breakEvenMs + this.reactMs, now));
       const candidates = fleet.filter((n) => n.power === 'awake' && n.workloads === 0).sort(compareForSleep);
       for (const node of candidates) {
         const forbidden = sleepForbidden(node);
