@@ -65,6 +65,12 @@ describe('checkSleepSafety', () => {
     expect(checkSleepSafety(input({ node: { ...young, awakeSince: new Date(at.getTime() - 10 * 60_000) } })).allowed).toBe(true);
   });
 
+  it('says a near miss in seconds', () => {
+    const young = { ...input().node, awakeSince: new Date(at.getTime() - 18_500) };
+    const verdict = checkSleepSafety(input({ node: young, settings: { ...input().settings, minAwakeMs: 20_000 } }));
+    expect(verdict).toMatchObject({ refusals: [{ check: 'min-age', reason: 'node-7 has been awake 18 s, less than the minimum 20 s' }] });
+  });
+
   it.each([
     ['the do-not-sleep annotation', pod({ annotations: { [DO_NOT_SLEEP_ANNOTATION]: 'true' } }), `has the annotation ${DO_NOT_SLEEP_ANNOTATION}`],
     ['a hostPath volume', pod({ volumes: ['hostPath'] }), 'uses local storage (hostPath)'],

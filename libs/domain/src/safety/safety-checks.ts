@@ -145,7 +145,8 @@ export function checkCriticalTier(node: NodeFacts): Refusal[] {
 export function checkMinAge(node: NodeFacts, settings: SafetySettings, at: Date): Refusal[] {
   const awakeMs = at.getTime() - node.awakeSince.getTime();
   if (awakeMs >= settings.minAwakeMs) return [];
-  const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} min`;
+  // Seconds under two minutes, so a near miss never reads as "0.3 min, less than 0.3 min".
+  const minutes = (ms: number) => (ms < 120_000 ? `${Math.floor(ms / 1_000)} s` : `${Math.round(ms / 6_000) / 10} min`);
   return [
     {
       check: 'min-age',
