@@ -1,12 +1,20 @@
 // Reads a node's activity over SSH for idle detection: key auth, the host key pinned by its SHA-256
-// fingerprint, one fixed command. NOTE: duplicates SshPowerDriver.readActivity (apps/power); it should move
-// to a shared library so both services use one SSH client.
+// fingerprint, one fixed command, parsed by the domain's parser (as power's driver does). The SSH client
+// itself is still this service's own: sharing power's driver would mean a shared drivers library.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { Node, SSH_COMMANDS } from '@somnus/contracts';
-import { NodeActivity, parseNodeActivity } from './node-activity';
+import { parseNodeActivity } from '@somnus/domain';
+
+/** What idle detection uses of a node's activity: load, network bytes since boot, sessions. */
+export interface NodeActivity {
+  load1: number;
+  /** Bytes received plus sent since boot over every interface but loopback. */
+  netBytes: number;
+  sshSessions: number;
+}
 
 export interface ActivityReader {
   read(node: Node): Promise<NodeActivity>;
@@ -59,7 +67,8 @@ export class SshActivityReader implements ActivityReader {
           stream.on('close', (code: number | null) => {
             if (code !== 0) return finish(new Error(`activity command on ${node.name} exited ${code}`));
             try {
-              finish(null, parseNodeActivity(output));
+              const activity = parseNodeActivity(output);
+              finish(null, { load1: activity.load1, netBytes: activity.netRxBytes + activity.netTxBytes, sshSessions: activity.sshSessions });
             } catch (parseError) {
               finish(parseError as Error);
             }

@@ -1,5 +1,5 @@
 import type { ActivitySample } from '@somnus/domain';
-import type { NodeActivity } from '../activity/node-activity';
+import type { NodeActivity } from '../activity/ssh-activity.reader';
 
 export interface CounterReading {
   at: Date;

@@ -6,5 +6,5 @@ export * from './ssh-errors';
 export * from './ssh-host-key';
 export * from './ssh-key-store.port';
 export * from './ssh-key-store.adapter';
-export * from './node-activity';
+export type { NodeActivity } from '@somnus/domain';
 export * from './node-command';

@@ -21,10 +21,11 @@ import { Client, ConnectConfig } from 'ssh2';
 import type { Node } from '@somnus/contracts';
 import { DriverContext, DriverResult, PowerAction, PowerDriver, PowerDriverError, SupportCheck } from './power-driver.port';
 import { NodeCommand, commandLine, describeCommand } from './node-command';
-import { NodeActivity, parseNodeActivity } from './node-activity';
+import { ActivityParseError as UnreadableActivity, NodeActivity, parseNodeActivity } from '@somnus/domain';
 import { normaliseFingerprint, sshFingerprintSha256 } from './ssh-host-key';
 import { SshKeyStore } from './ssh-key-store.port';
 import {
+  ActivityParseError,
   HostKeyMismatchError,
   PreSleepHookFailedError,
   SshAuthenticationError,
@@ -99,7 +100,12 @@ export class SshPowerDriver implements PowerDriver {
     try {
       const run = await this.run(client, node, { kind: 'read-activity' }, this.commandTimeoutMs);
       if (run.ended !== 'exit' || run.exitCode !== 0) throw this.commandError(node, { kind: 'read-activity' }, run);
-      return parseNodeActivity(run.stdout);
+      try {
+        return parseNodeActivity(run.stdout);
+      } catch (error) {
+        if (error instanceof UnreadableActivity) throw new ActivityParseError(error.reason);
+        throw error;
+      }
     } finally {
       client.end();
     }

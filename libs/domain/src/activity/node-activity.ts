@@ -1,5 +1,13 @@
-// Parses the output of SSH_COMMANDS.activity (`cat /proc/loadavg /proc/net/dev && who | wc -l`).
-import { ActivityParseError } from './ssh-errors';
+// Parses the output of SSH_COMMANDS.activity (`cat /proc/loadavg /proc/net/dev && who | wc -l`): what the
+// power service reads for a driver and lifecycle for idle detection, one parser for both.
+
+/** The activity output was not loadavg, /proc/net/dev and a session count. */
+export class ActivityParseError extends Error {
+  constructor(readonly reason: string) {
+    super(`node activity output could not be read: ${reason}`);
+    this.name = 'ActivityParseError';
+  }
+}
 
 export interface NodeActivity {
   readonly load1: number;

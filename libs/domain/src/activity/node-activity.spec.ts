@@ -1,5 +1,4 @@
-import { parseNodeActivity } from './node-activity';
-import { ActivityParseError } from './ssh-errors';
+import { ActivityParseError, parseNodeActivity } from './node-activity';
 
 // As printed by `cat /proc/loadavg /proc/net/dev && who | wc -l` on a Linux node.
 const SAMPLE = `0.52 0.58 0.59 1/389 12345
