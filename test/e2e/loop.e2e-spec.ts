@@ -109,7 +109,6 @@ describeWithServices(['postgres', 'nats', 'redis'], 'the loop end to end (distri
       days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
       start: start.hhmm,
       end,
-      mode: 'awake',
       wakeAtStart: true,
       selector: { label: `${CALENDAR_LABEL}=office` },
     });
@@ -316,7 +315,7 @@ describeWithServices(['postgres', 'nats', 'redis'], 'the loop end to end (distri
 
   it('(f) a calendar window created through the API wakes its selected sleeping node at its start', async () => {
     expect(window.created.status).toBe(201);
-    expect(window.created.body.spec).toMatchObject({ name: 'e2e-office-hours', mode: 'awake', wakeAtStart: true });
+    expect(window.created.body.spec).toMatchObject({ name: 'e2e-office-hours', wakeAtStart: true });
     const listed = await api.get<{ items: Calendar[] }>('/api/v1/calendars');
     expect(listed.body.items.map((c) => c.id)).toContain(window.created.body.id);
     const target = await node(ROLE.calendar);

@@ -206,6 +206,7 @@ export const SetMaintenance = defineCommand(
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'times are HH:MM, 24-hour, e.g. 08:00');
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
+/** A window during which the selected nodes are held awake; outside every window, sleep is allowed. */
 export const calendarSpecSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'name must be lower-case letters, digits and "-"'),
@@ -221,8 +222,6 @@ export const calendarSpecSchema = z
     days: z.array(z.enum(WEEKDAYS)).min(1, 'days needs at least one of mon..sun'),
     start: localTime,
     end: localTime,
-    /** Inside the window: keep nodes awake (`awake`) or only allow sleep (`sleep-allowed`). */
-    mode: z.enum(['awake', 'sleep-allowed']).default('awake'),
     /** Wake the selected sleeping nodes when the window opens. */
     wakeAtStart: z.boolean().default(false),
     /** Which nodes: tiers and/or a label `key=value`; empty means every node. */

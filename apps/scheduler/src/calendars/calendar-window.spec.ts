@@ -14,7 +14,6 @@ function calendar(spec: Partial<CalendarSpec>): Calendar {
       days: ['mon', 'tue', 'wed', 'thu', 'fri'],
       start: '08:00',
       end: '18:00',
-      mode: 'awake',
       wakeAtStart: true,
       selector: {},
       enabled: true,
@@ -60,9 +59,8 @@ describe('calendar windows', () => {
     expect(parseLabel('gpu')).toEqual({ gpu: '' });
   });
 
-  it('ignores disabled and sleep-allowed calendars (they hold nothing awake)', () => {
+  it('ignores disabled calendars (they hold nothing awake)', () => {
     expect(toPolicyWindow(calendar({ enabled: false }))).toBeUndefined();
-    expect(toPolicyWindow(calendar({ mode: 'sleep-allowed' }))).toBeUndefined();
   });
 
   it('finds the next start on the next weekday in the window time zone', () => {

@@ -13,8 +13,7 @@ const DAY_MS = 86_400_000;
 /** The policy's view of a calendar: only enabled windows that hold nodes awake. */
 export function toPolicyWindow(calendar: Calendar): CalendarWindow | undefined {
   const { spec } = calendar;
-  // "sleep-allowed" is what happens outside every awake window anyway: it holds nothing.
-  if (!spec.enabled || spec.mode !== 'awake') return undefined;
+  if (!spec.enabled) return undefined;
   const labels = parseLabel(spec.selector.label);
   return {
     name: spec.name,
