@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const banner = [
     '',
     `  Somnus is running (${config.SOMNUS_MODE})`,
-    `  API                 ${host.url}   (OpenAPI: ${host.url}/api/docs)`,
+    `  dashboard and API   ${host.url}   (OpenAPI: ${host.url}/api/docs)`,
     `  admin token         in ${config.adminTokenFile} (created on first start, mode 0600)`,
     `  bus / database      ${host.adapters.bus} / ${host.adapters.database}`,
     `  cache               ${host.adapters.cache}`,
