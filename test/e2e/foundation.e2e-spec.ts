@@ -5,7 +5,9 @@
  */
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import { apiGatewayService } from '@somnus/api-gateway';
 import { auditService } from '@somnus/audit';
@@ -19,7 +21,27 @@ interface Stack {
   url: string;
   adminToken: string;
   adminTokenFile: string;
+  /** Changes a recorded audit record behind the service's back, as an attacker with database access would. */
+  tamper(): Promise<void>;
   close(): Promise<void>;
+}
+
+const root = resolve(__dirname, '../..');
+const execFileAsync = promisify(execFile);
+
+/** Runs the CLI as a user would; resolves with its exit code and output. */
+async function cli(stack: Stack, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, ['-r', './tools/register.js', 'tools/cli/main.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, SOMNUS_URL: stack.url, SOMNUS_TOKEN: stack.adminToken },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
 }
 
 const node = (name: string) => ({
@@ -127,6 +149,17 @@ function describeFoundation(mode: string, startStack: () => Promise<Stack>): voi
       expect(metrics.text).toContain('somnus_http_requests_total');
       await api.get('/api/docs-json').set('authorization', `Bearer ${read}`).expect(200);
     });
+
+    it('the CLI verifies the audit trail, and names the record someone altered (runs last: it tampers)', async () => {
+      const intact = await cli(stack, 'audit', 'verify');
+      expect(intact).toMatchObject({ code: 0, stdout: expect.stringContaining('audit trail intact') });
+      await stack.tamper();
+      const broken = await cli(stack, 'audit', 'verify');
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toContain('BROKEN at record 1');
+      const refused = await cli(stack, 'nodes', 'get', 'no-such-node');
+      expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('404') });
+    }, 120_000);
   });
 }
 
@@ -136,11 +169,13 @@ function config(overrides: Record<string, string>) {
 
 function stackFrom(hosts: Host[], dataDir: string, cleanup: () => Promise<void> = async () => undefined): Stack {
   const gateway = hosts.find((host) => host.url)!;
+  const audit = hosts.find((host) => host.infrastructure.has('audit'))!;
   const adminTokenFile = join(dataDir, 'admin-token');
   return {
     url: gateway.url!,
     adminToken: readFileSync(adminTokenFile, 'utf8').trim(),
     adminTokenFile,
+    tamper: async () => void (await audit.dataSource.query(`UPDATE audit.records SET actor = 'mallory' WHERE seq = 1`)),
     close: async () => {
       for (const host of hosts) await host.close();
       await cleanup();
