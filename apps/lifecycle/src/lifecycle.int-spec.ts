@@ -4,7 +4,7 @@
 import { Client } from 'pg';
 import { createEnvelope, GetNodeState, MessageDefinition, newMessageId, NodeSlept, NodeWaking, NodeWoke, ReplyOf } from '@somnus/contracts';
 import { MemoryBus } from '@somnus/bus';
-import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
+import { describeWithServices, realServices, removeBusNamespace, uniqueName } from '@somnus/testing';
 import { replicaPod, Scenario, startScenario, until } from './testing/lifecycle-scenario';
 
 jest.setTimeout(90_000);
@@ -167,6 +167,7 @@ describe('lifecycle on the simulated fleet (all-in-one, embedded Postgres, in-me
 describeWithServices(['postgres', 'nats'], 'lifecycle drain on real NATS JetStream and PostgreSQL (distributed)', () => {
   let scenario: Scenario;
   const database = uniqueName('somnus_t_lifecycle').toLowerCase();
+  const namespace = uniqueName('lc');
   const adminUrl = (() => {
     const url = new URL(realServices.postgresUrl);
     url.pathname = '/postgres';
@@ -181,7 +182,7 @@ describeWithServices(['postgres', 'nats'], 'lifecycle drain on real NATS JetStre
     const url = new URL(realServices.postgresUrl);
     url.pathname = `/${database}`;
     scenario = await startScenario(
-      { SOMNUS_MODE: 'distributed', DATABASE_URL: url.toString(), NATS_URL: realServices.natsUrl, SOMNUS_BUS_NAMESPACE: uniqueName('lc'), REDIS_URL: realServices.redisUrl },
+      { SOMNUS_MODE: 'distributed', DATABASE_URL: url.toString(), NATS_URL: realServices.natsUrl, SOMNUS_BUS_NAMESPACE: namespace, REDIS_URL: realServices.redisUrl },
       { nodes: 6 },
     );
     await until('every node to have a state', async () => (await scenario.states()).length === scenario.fleet.nodes.length);
@@ -190,6 +191,7 @@ describeWithServices(['postgres', 'nats'], 'lifecycle drain on real NATS JetStre
 
   afterAll(async () => {
     await scenario?.close();
+    await removeBusNamespace(namespace);
     const admin = new Client({ connectionString: adminUrl });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { NodeSleeping, NodeSlept, NodeWakeFailed, NodeWaking, NodeWoke, PowerActionRefused, SleepNode, WakeNode } from '@somnus/contracts';
 import { MemoryBus, MessageBus } from '@somnus/bus';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
+import { describeWithServices, realServices, removeBusNamespace, uniqueName } from '@somnus/testing';
 import { inventoryService } from '@somnus/inventory';
 import { createPowerService } from './power.module';
 import { NodeDirectory } from './nodes/node-directory';
@@ -169,6 +169,7 @@ describe('power service over the simulated fleet (all-in-one, in-memory bus)', (
 
 describeWithServices(['postgres', 'nats'], 'power service over the simulated fleet (distributed)', () => {
   const database = uniqueName('somnus_t_power').toLowerCase();
+  const namespace = uniqueName('power');
   const adminUrl = new URL(realServices.postgresUrl);
   adminUrl.pathname = '/postgres';
   let world: PowerWorld;
@@ -188,7 +189,7 @@ describeWithServices(['postgres', 'nats'], 'power service over the simulated fle
       DATABASE_URL: url.toString(),
       NATS_URL: realServices.natsUrl,
       REDIS_URL: realServices.redisUrl,
-      SOMNUS_BUS_NAMESPACE: uniqueName('power'),
+      SOMNUS_BUS_NAMESPACE: namespace,
     }));
     await world.collectEvents(bus, 'test-power');
   });
@@ -197,6 +198,7 @@ describeWithServices(['postgres', 'nats'], 'power service over the simulated fle
     await host?.app.get(PowerCommandsHandler, { strict: false }).settled();
     await host?.close();
     await world?.stop();
+    await removeBusNamespace(namespace);
     const admin = new Client({ connectionString: adminUrl.toString() });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
