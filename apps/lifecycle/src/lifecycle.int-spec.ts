@@ -3,8 +3,8 @@
 // check refuses (recorded in the node's history), idle detection, and the same drain on real NATS + Postgres.
 import { Client } from 'pg';
 import { createEnvelope, GetNodeState, MessageDefinition, newMessageId, NodeSlept, NodeWaking, NodeWoke, ReplyOf } from '@somnus/contracts';
-import { MemoryBus } from '@somnus/bus';
-import { describeWithServices, realServices, removeBusNamespace, uniqueName } from '@somnus/testing';
+import { JetStreamBus, MemoryBus } from '@somnus/bus';
+import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
 import { replicaPod, Scenario, startScenario, until } from './testing/lifecycle-scenario';
 
 jest.setTimeout(90_000);
@@ -191,7 +191,7 @@ describeWithServices(['postgres', 'nats'], 'lifecycle drain on real NATS JetStre
 
   afterAll(async () => {
     await scenario?.close();
-    await removeBusNamespace(namespace);
+    await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
     const admin = new Client({ connectionString: adminUrl });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

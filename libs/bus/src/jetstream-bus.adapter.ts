@@ -400,6 +400,16 @@ export class JetStreamBus implements MessageBus {
     return count / seconds;
   }
 
+  /** Connects to `url` only to remove `namespace`'s streams: what a test or benchmark leaves behind. */
+  static async removeNamespace(url: string, namespace: string): Promise<void> {
+    const bus = await JetStreamBus.connect({ url, name: 'namespace-cleanup', namespace });
+    try {
+      await bus.destroyNamespace();
+    } finally {
+      await bus.close();
+    }
+  }
+
   /** Removes this namespace's streams (tests and benchmarks only). */
   async destroyNamespace(): Promise<void> {
     if (!this.options.namespace) throw new Error('refusing to delete the production streams');

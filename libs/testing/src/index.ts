@@ -1,3 +1,2 @@
 export * from './services';
 export * from './test-database';
-export * from './bus-namespace';

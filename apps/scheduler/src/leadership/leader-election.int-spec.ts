@@ -2,7 +2,8 @@
 // stops (host.close()) or dies without a word (its lease left to expire), another takes over in bounded time.
 import { Client } from 'pg';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-import { describeWithServices, realServices, removeBusNamespace, uniqueName } from '@somnus/testing';
+import { JetStreamBus } from '@somnus/bus';
+import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
 import { createSchedulerService } from '../scheduler.module';
 import { DecisionLoop } from '../decisions/decision-loop';
 import { SchedulerLeadership } from './scheduler-leadership';
@@ -73,7 +74,7 @@ describeWithServices(['postgres', 'nats'], 'scheduler leader election (distribut
 
   afterAll(async () => {
     for (const host of hosts) await host.close().catch(() => undefined);
-    await removeBusNamespace(namespace);
+    await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
     const admin = new Client({ connectionString: adminUrl.toString() });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
