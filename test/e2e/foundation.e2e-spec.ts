@@ -208,9 +208,7 @@ describeWithServices(['postgres', 'nats', 'redis'], 'distributed', () => {
       hosts.push(await startHost({ descriptors: [descriptor], config: config(env), logger: false }));
     }
     return stackFrom(hosts, dataDir, async () => {
-      const admin = await JetStreamBus.connect({ url: realServices.natsUrl, name: 'e2e-cleanup', namespace });
-      await admin.destroyNamespace();
-      await admin.close();
+      await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
       await database.drop();
     });
   });

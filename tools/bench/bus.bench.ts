@@ -50,8 +50,8 @@ async function main(): Promise<void> {
     // In a namespace of its own, so the audit service never sees these raw messages.
     const raw = await JetStreamBus.connect({ url: NATS_URL, name: 'bench-raw', namespace: `${runId}_raw` });
     const rawJetStreamPublishPerSec = await raw.measureRawPublishRate(events).finally(async () => {
-      await raw.destroyNamespace();
       await raw.close();
+      await JetStreamBus.removeNamespace(NATS_URL, `${runId}_raw`);
     });
 
     await db.connect();

@@ -117,9 +117,7 @@ async function main(): Promise<void> {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
     await fleet.stop();
-    const bus = await JetStreamBus.connect({ url: NATS_URL, name: 'reaction-cleanup', namespace: runId });
-    await bus.destroyNamespace();
-    await bus.close();
+    await JetStreamBus.removeNamespace(NATS_URL, runId);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
     rmSync(workDir, { recursive: true, force: true });

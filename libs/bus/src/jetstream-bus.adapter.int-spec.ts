@@ -9,8 +9,6 @@ describeWithServices(['nats'], 'JetStreamBus', () => {
   });
 
   afterAll(async () => {
-    const admin = await JetStreamBus.connect({ url: realServices.natsUrl, name: 'bus-cleanup', namespace });
-    await admin.destroyNamespace();
-    await admin.close();
+    await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
   });
 });

@@ -85,9 +85,7 @@ export async function startLoopStack(options: { speed: number }): Promise<LoopSt
   const close = async () => {
     for (const host of hosts.reverse()) await host.close().catch(() => undefined);
     await fleet.stop();
-    const admin = await JetStreamBus.connect({ url: realServices.natsUrl, name: 'e2e-loop-cleanup', namespace });
-    await admin.destroyNamespace();
-    await admin.close();
+    await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
