@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { LoggerService } from '@nestjs/common';
 import { z } from 'zod';
 import { describeIssues } from '@somnus/contracts';
@@ -49,6 +51,11 @@ export async function startAllInOne(options: { logger?: LoggerService | false; r
     });
     fleet = world.fleet;
     Object.assign(env, world.env);
+    // The simulated world is new at every start, so what the services knew of the last one would be wrong:
+    // its database starts afresh too (a real fleet, SOMNUS_SIMULATION=off, keeps $SOMNUS_DATA_DIR/pgdata).
+    const simulatedDb = join(baseConfig.dataDir, 'sim-pgdata');
+    rmSync(simulatedDb, { recursive: true, force: true });
+    env.SOMNUS_EMBEDDED_DB_DIR ??= simulatedDb;
     applyDefaults(env, DEMO_SETTINGS);
   }
   try {

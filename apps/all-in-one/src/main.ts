@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     '',
     `  Somnus is running (${config.SOMNUS_MODE})`,
     `  dashboard and API   ${host.url}   (OpenAPI: ${host.url}/api/docs)`,
-    `  admin token         in ${config.adminTokenFile} (created on first start, mode 0600)`,
+    `  admin token         in ${config.adminTokenFile} (written when the database has no admin yet, mode 0600)`,
     `  bus / database      ${host.adapters.bus} / ${host.adapters.database}`,
     `  cache               ${host.adapters.cache}`,
     `  fleet               ${fleet ? `simulated: ${fleet.nodes.length} nodes, Wake-on-LAN on udp 127.0.0.1:${fleet.wolPort}, Kubernetes API ${fleet.kubeApiUrl}` : 'real (SOMNUS_SIMULATION=off)'}`,

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { DynamicModule, INestApplication, Logger, LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
@@ -58,7 +57,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     let embedded: EmbeddedPostgres | undefined;
     let databaseUrl = config.DATABASE_URL;
     if (config.SOMNUS_MODE === 'all-in-one') {
-      embedded = await startEmbeddedPostgres(join(config.dataDir, 'pgdata'));
+      embedded = await startEmbeddedPostgres(config.embeddedDbDir);
       cleanups.push(() => embedded!.stop());
       databaseUrl = embedded.url;
     }

@@ -13,6 +13,8 @@ export const runtimeEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   SOMNUS_DATA_DIR: z.string().default('.somnus'),
+  /** Where the all-in-one keeps its embedded PostgreSQL (default `$SOMNUS_DATA_DIR/pgdata`). */
+  SOMNUS_EMBEDDED_DB_DIR: z.string().optional(),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
@@ -37,6 +39,7 @@ export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 
 export interface RuntimeConfig extends RuntimeEnv {
   dataDir: string;
+  embeddedDbDir: string;
   adminTokenFile: string;
   sshKeyDir: string;
   kubernetesMode: 'none' | 'kubeconfig' | 'in-cluster';
@@ -56,6 +59,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env, override
   return {
     ...parsed.data,
     dataDir,
+    embeddedDbDir: resolve(parsed.data.SOMNUS_EMBEDDED_DB_DIR ?? join(dataDir, 'pgdata')),
     adminTokenFile: parsed.data.SOMNUS_ADMIN_TOKEN_FILE ?? join(dataDir, 'admin-token'),
     sshKeyDir: parsed.data.SOMNUS_SSH_KEY_DIR ?? join(dataDir, 'ssh'),
     kubernetesMode: parsed.data.KUBERNETES_MODE ?? (parsed.data.KUBECONFIG ? 'kubeconfig' : 'none'),
