@@ -164,6 +164,38 @@ describe('lifecycle on the simulated fleet (all-in-one, embedded Postgres, in-me
   });
 });
 
+describe('lifecycle after a restart (all-in-one, embedded Postgres)', () => {
+  let scenario: Scenario;
+
+  afterAll(async () => {
+    await scenario?.close();
+  });
+
+  it('observes every known node again: one found off is unhealthy, one found awake is ready, with the reason', async () => {
+    scenario = await startScenario({ SOMNUS_MODE: 'all-in-one' }, { nodes: 4, speed: 200 });
+    await until('every node to have a state', async () => (await scenario.states()).length === 4);
+    const states = await scenario.states();
+    const wentDown = states.find((s) => s.state === 'ready' || s.state === 'active')!;
+    const cameUp = states.find((s) => s.state === 'sleeping')!;
+
+    // While Somnus is down, someone powers one machine off and another on.
+    await scenario.restart(async () => {
+      await scenario.fleet.setNodeAsleep(wentDown.name);
+      scenario.fleet.machine(cameUp.name).wake();
+      await until(`${cameUp.name} to boot`, () => scenario.fleet.node(cameUp.name).state === 'on');
+    });
+    const after = await until('both nodes reconciled', async () => {
+      const now = await scenario.states();
+      const down = now.find((s) => s.nodeId === wentDown.nodeId)!;
+      const up = now.find((s) => s.nodeId === cameUp.nodeId)!;
+      return down.state === 'unhealthy' && up.state === 'ready' ? { down, up } : undefined;
+    });
+    expect(after.down.lastTransition).toMatchObject({ from: wentDown.state, to: 'unhealthy', reason: expect.stringContaining('found powered off at start') });
+    expect(after.down.powerState).toBe('off');
+    expect(after.up.lastTransition).toMatchObject({ from: 'sleeping', to: 'ready', reason: expect.stringContaining('found awake at start') });
+  }, 90_000);
+});
+
 describeWithServices(['postgres', 'nats'], 'lifecycle drain on real NATS JetStream and PostgreSQL (distributed)', () => {
   let scenario: Scenario;
   const database = uniqueName('somnus_t_lifecycle').toLowerCase();

@@ -117,10 +117,14 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
     return entity ? { ok: true, result: toNodeState(entity, await repository.lastTransition(nodeId)) } : { ok: false, code: 'not-found', reason: `no node with id ${nodeId}` };
   }
 
-  /** A node in the catalogue: refresh the projection, or (first sighting) decide its state from observation. */
-  catalogued(node: Node, cause: Cause): Promise<void> {
+  /**
+   * A node in the catalogue: refresh the projection, or (first sighting) decide its state from observation.
+   * At start (`reconcile`), a known node is observed again too: the machines may have changed while this
+   * service was down.
+   */
+  catalogued(node: Node, cause: Cause, reconcile = false): Promise<void> {
     const previous = this.sightings.get(node.id) ?? Promise.resolve();
-    const next = previous.then(() => this.project(node, cause));
+    const next = previous.then(() => this.project(node, cause, reconcile));
     const settled = next.catch(() => undefined);
     this.sightings.set(node.id, settled);
     void settled.then(() => {
@@ -129,18 +133,20 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
     return next;
   }
 
-  private async project(node: Node, cause: Cause): Promise<void> {
+  private async project(node: Node, cause: Cause, reconcile: boolean): Promise<void> {
     const known = await new NodeStatesRepository(this.store.dataSource.manager).find(node.id);
     if (known) {
-      if (JSON.stringify(known.node) === JSON.stringify(node) && known.name === node.name) return;
-      await this.store.transact(async (tx) => {
-        const repository = new NodeStatesRepository(tx.manager);
-        const entity = await repository.find(node.id, true);
-        if (!entity) return;
-        entity.node = node;
-        entity.name = node.name;
-        await repository.save(entity);
-      });
+      if (JSON.stringify(known.node) !== JSON.stringify(node) || known.name !== node.name) {
+        await this.store.transact(async (tx) => {
+          const repository = new NodeStatesRepository(tx.manager);
+          const entity = await repository.find(node.id, true);
+          if (!entity) return;
+          entity.node = node;
+          entity.name = node.name;
+          await repository.save(entity);
+        });
+      }
+      if (reconcile) await this.reconcile(node, cause);
       return;
     }
     const initial = decideInitialState(await this.observe(node));
@@ -161,6 +167,29 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
       await repository.save(entity);
       await repository.record({ nodeId: node.id, kind: 'transition', from: null, to: initial.state, cause: 'first-seen', reason: initial.reason, actor: cause.actor, correlationId: cause.correlationId, at });
       await tx.emit(NodeTransitioned, { nodeId: node.id, from: null, to: initial.state, reason: initial.reason }, { cause, subject: node.id });
+    });
+  }
+
+  /**
+   * What was believed and what is seen disagree after a restart: a node believed asleep that answers is
+   * `ready` again; a node believed awake that is found powered off is `unhealthy` (something outside Somnus
+   * turned it off; waking it brings it back). Nodes in maintenance or in the middle of an action are left to
+   * their own timeouts.
+   */
+  private async reconcile(node: Node, cause: Cause): Promise<void> {
+    const seen = decideInitialState(await this.observe(node));
+    const at = this.clock.now();
+    await this.store.transact(async (tx) => {
+      const entity = await new NodeStatesRepository(tx.manager).find(node.id, true);
+      if (!entity) return;
+      const believedAsleep = entity.state === 'sleeping' || entity.state === 'unhealthy';
+      const believedAwake = entity.state === 'ready' || entity.state === 'active' || entity.state === 'idle';
+      const seenAwake = seen.state === 'ready' || seen.state === 'active';
+      if (believedAsleep && seenAwake) {
+        await moveNode(tx, entity, 'ready', { cause, reason: `found awake at start (was ${entity.state}): ${seen.reason}`, at, powerState: 'on' });
+      } else if (believedAwake && seen.state === 'sleeping') {
+        await moveNode(tx, entity, 'unhealthy', { cause, reason: `found powered off at start (was ${entity.state}): ${seen.reason}; wake it to bring it back`, at, powerState: 'off' });
+      }
     });
   }
 
@@ -189,7 +218,7 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
           const reply = await this.bus.request(ListNodes, envelope, 5_000);
           for (const node of reply.items) {
             if (this.stopped) return;
-            await this.catalogued(node, cause).catch((error) => this.logger.warn(`could not project node ${node.name}: ${String(error)}`));
+            await this.catalogued(node, cause, true).catch((error) => this.logger.warn(`could not project node ${node.name}: ${String(error)}`));
           }
           offset += reply.items.length;
           if (reply.items.length === 0 || offset >= reply.total) return;

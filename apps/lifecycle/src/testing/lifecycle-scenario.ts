@@ -20,6 +20,8 @@ export interface Scenario {
   nodeId(name: string): Promise<string>;
   states(): Promise<NodeState[]>;
   drain(nodeName: string, actor?: string): Promise<{ outcome: unknown; correlationId: string; nodeId: string }>;
+  /** Stops lifecycle and inventory, runs `whileDown`, and starts them again on the same database (the fleet keeps running). */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,9 +62,9 @@ export function replicaPod(name: string, nodeName: string | undefined, extra: { 
   };
 }
 
-export async function startScenario(runtimeEnv: Record<string, string>, options: { bus?: MessageBus; nodes?: number } = {}): Promise<Scenario> {
+export async function startScenario(runtimeEnv: Record<string, string>, options: { bus?: MessageBus; nodes?: number; speed?: number } = {}): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), 'somnus-lifecycle-'));
-  const fleet = await FleetSimulator.start({ nodes: options.nodes ?? 8, speed: 10, asleep: 1 });
+  const fleet = await FleetSimulator.start({ nodes: options.nodes ?? 8, speed: options.speed ?? 10, asleep: 1 });
   const access = fleet.writeAccessFiles(dir);
 
   let offset = 0;
@@ -74,8 +76,9 @@ export async function startScenario(runtimeEnv: Record<string, string>, options:
     ...runtimeEnv,
   });
   const lifecycle = createLifecycleService({ env: TEST_LIFECYCLE_ENV, clock: { now: () => new Date(Date.now() + offset) } });
-  const host = await startHost({ descriptors: [inventoryService, lifecycle], config, bus: options.bus, logger: { log: () => undefined, error: () => undefined, warn: () => undefined } });
-  const bus = host.infrastructure.get('lifecycle')!.bus;
+  const quiet = { log: () => undefined, error: () => undefined, warn: () => undefined };
+  let host = await startHost({ descriptors: [inventoryService, lifecycle], config, bus: options.bus, logger: quiet });
+  let bus = host.infrastructure.get('lifecycle')!.bus;
 
   const seen: Scenario['seen'] = { rejected: [], completed: [], idle: [], sleep: [] };
   const tag = newMessageId().slice(0, 8);
@@ -99,8 +102,12 @@ export async function startScenario(runtimeEnv: Record<string, string>, options:
 
   return {
     fleet,
-    host,
-    bus,
+    get host() {
+      return host;
+    },
+    get bus() {
+      return bus;
+    },
     seen,
     advance: (ms) => {
       offset += ms;
@@ -113,6 +120,13 @@ export async function startScenario(runtimeEnv: Record<string, string>, options:
       const envelope = createEnvelope(DrainNode.type, { nodeId: id, reason: `test drain of ${nodeName}`, thenSleep: true }, { source: 'test', cause: { actor, correlationId }, time: new Date() });
       const outcome = await bus.execute(DrainNode, envelope, 15_000);
       return { outcome, correlationId, nodeId: id };
+    },
+    restart: async (whileDown) => {
+      for (const subscription of subscriptions.splice(0)) await subscription.stop();
+      await host.close();
+      await whileDown?.();
+      host = await startHost({ descriptors: [inventoryService, lifecycle], config, bus: options.bus, logger: quiet });
+      bus = host.infrastructure.get('lifecycle')!.bus;
     },
     close: async () => {
       for (const subscription of subscriptions) await subscription.stop();
