@@ -19,7 +19,7 @@ jest.setTimeout(90_000);
 
 async function hostedPower(world: PowerWorld, env: Record<string, string>, bus?: MessageBus): Promise<{ host: Host; bus: MessageBus }> {
   const config = loadRuntimeConfig({ ...world.runtimeEnv, ...env });
-  const host = await startHost({ descriptors: [inventoryService, createPowerService({ ...FAST_POWER_ENV })], config, bus });
+  const host = await startHost({ descriptors: [inventoryService, createPowerService({ ...FAST_POWER_ENV })], config, bus, logger: false });
   const hostBus = bus ?? host.infrastructure.get('power')!.bus;
   const directory = host.app.get(NodeDirectory, { strict: false });
   await waitFor('the power service to know every node', () => directory.size === world.fleet.nodes.length, 15_000);

@@ -45,7 +45,7 @@ describe('scheduler over the simulated fleet (all-in-one, in-memory bus)', () =>
     bus = new MemoryBus();
     recorder = await BusRecorder.attach(bus, 'test-scheduler-recorder');
     const config = loadRuntimeConfig({ ...world.runtimeEnv, SOMNUS_MODE: 'all-in-one', SOMNUS_DATA_DIR: dataDir });
-    host = await startHost({ descriptors: [inventoryService, createSchedulerService({ env: {} }), createPowerService(FAST_POWER_ENV)], config, bus });
+    host = await startHost({ descriptors: [inventoryService, createSchedulerService({ env: {} }), createPowerService(FAST_POWER_ENV)], config, bus, logger: false });
     const leadership = host.app.get(SchedulerLeadership, { strict: false });
     await waitFor('the scheduler to lead', () => leadership.isLeader(), 10_000);
     const directory = host.app.get(NodeDirectory, { strict: false });
@@ -126,7 +126,7 @@ describe('calendar window with wakeAtStart (all-in-one, no Kubernetes, moved clo
     bus = new MemoryBus();
     recorder = await BusRecorder.attach(bus, 'test-calendar-recorder');
     const config = loadRuntimeConfig({ ...world.runtimeEnv, SOMNUS_MODE: 'all-in-one', SOMNUS_DATA_DIR: dataDir, KUBERNETES_MODE: 'none' });
-    host = await startHost({ descriptors: [inventoryService, createSchedulerService({ env: {}, clock })], config, bus });
+    host = await startHost({ descriptors: [inventoryService, createSchedulerService({ env: {}, clock })], config, bus, logger: false });
     const leadership = host.app.get(SchedulerLeadership, { strict: false });
     await waitFor('the scheduler to lead', () => leadership.isLeader(), 10_000);
   });
