@@ -1,10 +1,9 @@
 // The lifecycle service hosted with inventory on a simulated fleet that speaks real Kubernetes and SSH:
 // drains that go through (cordon, evict, pods rescheduled elsewhere, sleep asked for), drains each safety
 // check refuses (recorded in the node's history), idle detection, and the same drain on real NATS + Postgres.
-import { Client } from 'pg';
 import { createEnvelope, GetNodeState, MessageDefinition, newMessageId, NodeSlept, NodeWaking, NodeWoke, ReplyOf } from '@somnus/contracts';
 import { JetStreamBus, MemoryBus } from '@somnus/bus';
-import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
+import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName } from '@somnus/testing';
 import { replicaPod, Scenario, startScenario, until } from './testing/lifecycle-scenario';
 
 jest.setTimeout(90_000);
@@ -198,23 +197,13 @@ describe('lifecycle after a restart (all-in-one, embedded Postgres)', () => {
 
 describeWithServices(['postgres', 'nats'], 'lifecycle drain on real NATS JetStream and PostgreSQL (distributed)', () => {
   let scenario: Scenario;
-  const database = uniqueName('somnus_t_lifecycle').toLowerCase();
+  let database: TestDatabase;
   const namespace = uniqueName('lc');
-  const adminUrl = (() => {
-    const url = new URL(realServices.postgresUrl);
-    url.pathname = '/postgres';
-    return url.toString();
-  })();
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${database}"`);
-    await admin.end();
-    const url = new URL(realServices.postgresUrl);
-    url.pathname = `/${database}`;
+    database = await createTestDatabase('somnus_t_lifecycle');
     scenario = await startScenario(
-      { SOMNUS_MODE: 'distributed', DATABASE_URL: url.toString(), NATS_URL: realServices.natsUrl, SOMNUS_BUS_NAMESPACE: namespace, REDIS_URL: realServices.redisUrl },
+      { SOMNUS_MODE: 'distributed', DATABASE_URL: database.url, NATS_URL: realServices.natsUrl, SOMNUS_BUS_NAMESPACE: namespace, REDIS_URL: realServices.redisUrl },
       { nodes: 6 },
     );
     await until('every node to have a state', async () => (await scenario.states()).length === scenario.fleet.nodes.length);
@@ -224,10 +213,7 @@ describeWithServices(['postgres', 'nats'], 'lifecycle drain on real NATS JetStre
   afterAll(async () => {
     await scenario?.close();
     await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   it('(b) drains a node with movable pods and asks for sleep', async () => {

@@ -3,11 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { NodeSleeping, NodeSlept, NodeWakeFailed, NodeWaking, NodeWoke, PowerActionRefused, SleepNode, WakeNode } from '@somnus/contracts';
 import { JetStreamBus, MemoryBus, MessageBus } from '@somnus/bus';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
+import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName } from '@somnus/testing';
 import { inventoryService } from '@somnus/inventory';
 import { createPowerService } from './power.module';
 import { NodeDirectory } from './nodes/node-directory';
@@ -168,25 +167,18 @@ describe('power service over the simulated fleet (all-in-one, in-memory bus)', (
 });
 
 describeWithServices(['postgres', 'nats'], 'power service over the simulated fleet (distributed)', () => {
-  const database = uniqueName('somnus_t_power').toLowerCase();
+  let database: TestDatabase;
   const namespace = uniqueName('power');
-  const adminUrl = new URL(realServices.postgresUrl);
-  adminUrl.pathname = '/postgres';
   let world: PowerWorld;
   let host: Host;
   let bus: MessageBus;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(realServices.postgresUrl);
-    url.pathname = `/${database}`;
+    database = await createTestDatabase('somnus_t_power');
     world = await PowerWorld.start({ nodes: 3, asleep: 1 });
     ({ host, bus } = await hostedPower(world, {
       SOMNUS_MODE: 'distributed',
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url,
       NATS_URL: realServices.natsUrl,
       REDIS_URL: realServices.redisUrl,
       SOMNUS_BUS_NAMESPACE: namespace,
@@ -199,10 +191,7 @@ describeWithServices(['postgres', 'nats'], 'power service over the simulated fle
     await host?.close();
     await world?.stop();
     await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
-    const admin = new Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   it('wakes a sleeping node over NATS and Postgres: magic packets for that node only, waking then woke caused by the caller', async () => {

@@ -1,8 +1,14 @@
 import { Client } from 'pg';
 import { realServices, uniqueName } from './services';
 
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
 /** A fresh database on the real PostgreSQL for one test file; `drop()` removes it. */
-export async function createTestDatabase(prefix = 'somnus_t'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function createTestDatabase(prefix = 'somnus_t'): Promise<TestDatabase> {
   const name = uniqueName(prefix).toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const admin = new Client({ connectionString: realServices.postgresUrl });
   await admin.connect();

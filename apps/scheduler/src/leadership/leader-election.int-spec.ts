@@ -3,7 +3,7 @@
 import { Client } from 'pg';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
 import { JetStreamBus } from '@somnus/bus';
-import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
+import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName } from '@somnus/testing';
 import { createSchedulerService } from '../scheduler.module';
 import { DecisionLoop } from '../decisions/decision-loop';
 import { SchedulerLeadership } from './scheduler-leadership';
@@ -14,10 +14,8 @@ jest.setTimeout(60_000);
 const LEASE_ENV = { SCHEDULER_LEASE_MS: '2000', SCHEDULER_LEASE_RENEW_MS: '500' };
 
 describeWithServices(['postgres', 'nats'], 'scheduler leader election (distributed)', () => {
-  const database = uniqueName('somnus_t_scheduler').toLowerCase();
+  let database: TestDatabase;
   const namespace = uniqueName('scheduler');
-  const adminUrl = new URL(realServices.postgresUrl);
-  adminUrl.pathname = '/postgres';
   const hosts: Host[] = [];
   let databaseUrl: string;
 
@@ -63,22 +61,14 @@ describeWithServices(['postgres', 'nats'], 'scheduler leader election (distribut
   }
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(realServices.postgresUrl);
-    url.pathname = `/${database}`;
-    databaseUrl = url.toString();
+    database = await createTestDatabase('somnus_t_scheduler');
+    databaseUrl = database.url;
   });
 
   afterAll(async () => {
     for (const host of hosts) await host.close().catch(() => undefined);
     await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
-    const admin = new Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   it('elects one of two replicas; when the leader stops, the other takes over; when that one dies, a third does once the lease expires', async () => {
