@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { NodeSleeping, NodeSlept, NodeWakeFailed, NodeWaking, NodeWoke, PowerActionRefused, SleepNode, WakeNode } from '@somnus/contracts';
 import { JetStreamBus, MemoryBus, MessageBus } from '@somnus/bus';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName } from '@somnus/testing';
+import { catalogue, createTestDatabase, describeWithServices, message as command, realServices, TestDatabase, uniqueName, waitFor } from '@somnus/testing';
 import { inventoryService } from '@somnus/inventory';
 import { createPowerService } from './power.module';
 import { NodeDirectory } from './nodes/node-directory';
 import { EnergyLedger } from './energy/energy-ledger';
 import { PowerCommandsHandler } from './commands/power-commands.handler';
-import { catalogue, command, FAST_POWER_ENV, PowerWorld, waitFor } from './testing/power-world';
+import { FAST_POWER_ENV, PowerWorld } from './testing/power-world';
 
 jest.setTimeout(90_000);
 

@@ -20,7 +20,8 @@ import { inventoryService } from '@somnus/inventory';
 import { createPowerService, NodeDirectory } from '@somnus/power';
 import { createSchedulerService } from './scheduler.module';
 import { SchedulerLeadership } from './leadership/scheduler-leadership';
-import { BusRecorder, catalogue, message, SchedulerWorld, waitFor } from './testing/scheduler-world';
+import { catalogue, FleetWorld, message, waitFor } from '@somnus/testing';
+import { BusRecorder } from './testing/bus-recorder';
 
 jest.setTimeout(90_000);
 
@@ -33,14 +34,14 @@ const FAST_POWER_ENV: NodeJS.ProcessEnv = {
 };
 
 describe('scheduler over the simulated fleet (all-in-one, in-memory bus)', () => {
-  let world: SchedulerWorld;
+  let world: FleetWorld;
   let host: Host;
   let bus: MemoryBus;
   let recorder: BusRecorder;
   let dataDir: string;
 
   beforeAll(async () => {
-    world = await SchedulerWorld.start({ nodes: 6, asleep: 2 });
+    world = await FleetWorld.start({ nodes: 6, asleep: 2 });
     dataDir = mkdtempSync(join(tmpdir(), 'somnus-scheduler-data-'));
     bus = new MemoryBus();
     recorder = await BusRecorder.attach(bus, 'test-scheduler-recorder');
@@ -112,7 +113,7 @@ describe('scheduler over the simulated fleet (all-in-one, in-memory bus)', () =>
 });
 
 describe('calendar window with wakeAtStart (all-in-one, no Kubernetes, moved clock)', () => {
-  let world: SchedulerWorld;
+  let world: FleetWorld;
   let host: Host;
   let bus: MemoryBus;
   let recorder: BusRecorder;
@@ -121,7 +122,7 @@ describe('calendar window with wakeAtStart (all-in-one, no Kubernetes, moved clo
   const clock = () => Date.now() + offsetMs;
 
   beforeAll(async () => {
-    world = await SchedulerWorld.start({ nodes: 6, asleep: 0 });
+    world = await FleetWorld.start({ nodes: 6, asleep: 0 });
     dataDir = mkdtempSync(join(tmpdir(), 'somnus-scheduler-calendar-'));
     bus = new MemoryBus();
     recorder = await BusRecorder.attach(bus, 'test-calendar-recorder');

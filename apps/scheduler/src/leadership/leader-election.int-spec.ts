@@ -3,11 +3,10 @@
 import { Client } from 'pg';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
 import { JetStreamBus } from '@somnus/bus';
-import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName } from '@somnus/testing';
+import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName, waitFor } from '@somnus/testing';
 import { createSchedulerService } from '../scheduler.module';
 import { DecisionLoop } from '../decisions/decision-loop';
 import { SchedulerLeadership } from './scheduler-leadership';
-import { waitFor } from '../testing/scheduler-world';
 
 jest.setTimeout(60_000);
 
