@@ -1,5 +1,5 @@
 import { idleNode, job } from './testing-fleet';
-import { fitsOnEmptyFleet } from './fleet';
+import { fitsOnEmptyFleet, packPending } from './fleet';
 
 describe('fitsOnEmptyFleet', () => {
   // Two 2-core nodes (one busy, which does not matter: capacity counts, not free room) hold 4 one-core replicas.
@@ -17,5 +17,18 @@ describe('fitsOnEmptyFleet', () => {
     // 2 replicas of 1.5 GiB: one per 2 GiB node.
     expect(fitsOnEmptyFleet(fleet)({ ...job('big', 2), requests: { cpu: 1, memoryMiB: 1.5, gpu: 0 } })).toBe(true);
     expect(fitsOnEmptyFleet(fleet)({ ...job('big', 3), requests: { cpu: 1, memoryMiB: 1.5, gpu: 0 } })).toBe(false);
+  });
+});
+
+describe('packPending', () => {
+  it('tells work that fits on awake room from work that waits for a boot', () => {
+    const fleet = [idleNode('awake'), idleNode('booting', { power: 'booting' }), idleNode('asleep', { power: 'asleep' })];
+    const now = job('now', 1, 0);
+    const onBooting = job('on-booting', 1, 1);
+    const onSleeping = job('on-sleeping', 1, 2);
+    const packing = packPending(fleet, [now, onBooting, onSleeping]);
+    expect(packing.waitForBoot.map((w) => w.id)).toEqual(['on-booting', 'on-sleeping']);
+    expect(packing.fitsOnUpNodes.map((w) => w.id)).toEqual(['now', 'on-booting']);
+    expect(packing.wake.map((n) => n.id)).toEqual(['asleep']);
   });
 });

@@ -95,6 +95,8 @@ export interface PackingResult {
   readonly unplaceable: PendingWorkload[];
   /** Pending workloads that fit on nodes already up (awake or booting). */
   readonly fitsOnUpNodes: PendingWorkload[];
+  /** Pending workloads that fit only on nodes still booting or once sleeping nodes are woken: they wait for a boot. */
+  readonly waitForBoot: PendingWorkload[];
 }
 
 const shapeKeys = new WeakMap<PendingWorkload, string>();
@@ -143,6 +145,7 @@ export function packPending(
   const wake: NodeSnapshot[] = [];
   const unplaceable: PendingWorkload[] = [];
   const fitsOnUpNodes: PendingWorkload[] = [];
+  const waitForBoot: PendingWorkload[] = [];
   const cursor = new Map<string, number>();
   const eligible = new Map<string, Uint8Array>();
   const byPriorityThenAge = (a: PendingWorkload, b: PendingWorkload): number => (b.priority ?? 0) - (a.priority ?? 0) || a.submittedAt - b.submittedAt;
@@ -172,6 +175,7 @@ export function packPending(
     // Tentative placement so a workload that cannot fit whole does not hold room (gang semantics for jobs).
     const taken: Array<[number, number]> = [];
     let usedSleeping = false;
+    let usedBooting = false;
     while (replicas > 0 && i < nodes.length) {
       if (allowed[i] && cpu[i] + EPS >= r.cpu && mem[i] + EPS >= r.memoryMiB && gpu[i] + EPS >= r.gpu) {
         const byCpu = r.cpu > 0 ? Math.floor((cpu[i] + EPS) / r.cpu) : replicas;
@@ -184,6 +188,7 @@ export function packPending(
         taken.push([i, n]);
         replicas -= n;
         if (i >= firstSleeping) usedSleeping = true;
+        else if (nodes[i].power === 'booting') usedBooting = true;
         if (replicas > 0) i++;
       } else i++;
     }
@@ -198,6 +203,7 @@ export function packPending(
     }
     cursor.set(key, taken.length > 0 ? taken[0][0] : i);
     if (!usedSleeping) fitsOnUpNodes.push(w);
+    if (usedSleeping || usedBooting) waitForBoot.push(w);
     for (const [j] of taken) {
       if (j >= firstSleeping && !opened[j]) {
         opened[j] = 1;
@@ -206,7 +212,7 @@ export function packPending(
     }
     if (wake.length >= limit) break;
   }
-  return { wake: wake.slice(0, limit), unplaceable, fitsOnUpNodes };
+  return { wake: wake.slice(0, limit), unplaceable, fitsOnUpNodes, waitForBoot };
 }
 
 /**

@@ -56,7 +56,7 @@ export class DecisionLoop {
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(SCHEDULER_CLOCK) private readonly clock: SchedulerClock,
   ) {
-    this.policy = new SomnusPolicy(config.policy);
+    this.policy = new SomnusPolicy(config.policy, config.policyName);
   }
 
   private get runtime(): RuntimeConfig {

@@ -89,6 +89,56 @@ describe('Somnus policy', () => {
     expect(sleeps(new SomnusPolicy().decide(input(3600 * S, fleet, [impossible])))).toEqual(['c', 'd']);
   });
 
+  describe('with a wait budget', () => {
+    const H = 3600 * S;
+    const busy = (at: number): PolicyInput => input(at, ['a', 'b', 'c', 'd'].map((id) => busyNode(id)));
+    const idle = (at: number, power: 'awake' | 'asleep' = 'awake'): PolicyInput => input(at, ['a', 'b', 'c', 'd'].map((id) => idleNode(id, { idleSince: 0, power })));
+
+    it('keeps room for the recent peak of running work for as long as it holds it', () => {
+      const policy = new SomnusPolicy({ waitBudget: 0.05 });
+      policy.observe(busy(0));
+      policy.observe(idle(10 * 60 * S));
+      // The hold starts at one hour: 40 min after the four nodes were busy, their room stays awake...
+      expect(sleeps(policy.decide(idle(40 * 60 * S)))).toEqual([]);
+      // ...while the default policy, without a budget, sleeps all four.
+      const lean = new SomnusPolicy();
+      lean.observe(busy(0));
+      expect(sleeps(lean.decide(idle(40 * 60 * S)))).toHaveLength(4);
+      // Two hours on, the peak is older than the hold: they may sleep.
+      expect(sleeps(policy.decide(idle(2 * H)))).toHaveLength(4);
+    });
+
+    it('lengthens the hold when new work waits for room the fleet had within the day, and shortens it when work finds room', () => {
+      const policy = new SomnusPolicy({ waitBudget: 0.05 });
+      policy.observe(busy(0));
+      policy.observe(idle(10 * 60 * S, 'asleep'));
+      expect(policy.holdMs).toBeCloseTo(H, 0);
+      // 3 h later a 4-node job arrives on a sleeping fleet: it waits for a boot, for room used 3 h ago.
+      policy.decide(input(3 * H, ['a', 'b', 'c', 'd'].map((id) => idleNode(id, { power: 'asleep' })), [job('j1', 4, 3 * H)]));
+      expect(policy.holdMs).toBeGreaterThan(H);
+      expect(policy.bootWaitShare).toBe(1);
+      const afterMiss = policy.holdMs;
+      // Work that is already running when first seen found room.
+      const startedAt = 4 * H;
+      const found: PolicyInput = {
+        now: startedAt,
+        fleet: ['a', 'b', 'c', 'd'].map((id) => busyNode(id)),
+        demand: { pending: [], running: [{ id: 'j2', nodeIds: ['a', 'b', 'c', 'd'], requests: { cpu: 4, memoryMiB: 4, gpu: 0 }, submittedAt: startedAt, startedAt }] },
+      };
+      policy.decide(found);
+      expect(policy.holdMs).toBeLessThan(afterMiss);
+      expect(policy.bootWaitShare).toBe(0.5);
+    });
+
+    it('does not blame the hold for growth beyond anything seen within the day', () => {
+      const policy = new SomnusPolicy({ waitBudget: 0.05 });
+      policy.observe(idle(0, 'asleep'));
+      policy.decide(input(3 * H, ['a', 'b', 'c', 'd'].map((id) => idleNode(id, { power: 'asleep' })), [job('j1', 4, 3 * H)]));
+      expect(policy.holdMs).toBeCloseTo(H, 0);
+      expect(policy.bootWaitShare).toBe(0);
+    });
+  });
+
   it('decides the same way on the same inputs', () => {
     const make = (): string => {
       const policy = new SomnusPolicy();

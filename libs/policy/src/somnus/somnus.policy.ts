@@ -15,8 +15,10 @@ import {
   sleepForbidden,
   wakeDecision,
 } from '../fleet';
-import type { CalendarWindow, Decision, NodeSnapshot, PolicyInput, PolicyOutcome, PowerPolicy, Resources } from '../policy.port';
+import type { CalendarWindow, Decision, NodeSnapshot, PendingWorkload, PolicyInput, PolicyOutcome, PowerPolicy, Resources } from '../policy.port';
 import { DemandForecast } from './demand-forecast';
+import { RecentPeak } from './recent-peak';
+import { WaitBudget } from './wait-budget';
 
 /**
  * Somnus' policy. Each decision uses only what the live system knows at that moment:
@@ -31,6 +33,9 @@ import { DemandForecast } from './demand-forecast';
  *    Work that waits only because running work holds the room (it would fit on the empty fleet) counts
  *    against the free room: it takes the idle nodes as soon as that work ends, so they stay awake for it.
  * 5. Sleep order by tier (dev, staging, prod), critical never, maintenance never touched.
+ * 6. With a wait budget (the operator's service level, e.g. "at most 2.5 % of new work waits for a boot"),
+ *    free room must also cover the recent peak of running work, held for a time learnt online so that the
+ *    share of arrivals that wait for a boot settles at the budget (WaitBudget, RecentPeak).
  * It is event-driven (`eventDriven`): asked the moment a pod turns Unschedulable or the fleet changes, as the
  * live scheduler asks it, so a wake adds one boot to a job's wait, not a boot plus a cadence tick.
  */
@@ -45,15 +50,24 @@ export interface SomnusOptions {
   readonly idleGraceBreakEvens: number;
   /** Wake nodes ahead of demand when free room falls below the forecast (else the forecast only holds nodes awake). */
   readonly preWake: boolean;
+  /**
+   * The operator's service level: the share of new work that may wait for a node to boot, in (0, 1). When
+   * set, Somnus also keeps room for the recent peak of running work and learns online how long to hold it;
+   * absent, it spends as little energy as the rules above allow.
+   */
+  readonly waitBudget?: number;
   readonly forecastWeeks: number;
   readonly forecastDays: number;
   /** The power profile assumed for nodes without one (for boot and break-even times). */
   readonly defaultProfile: PowerProfile;
 }
 
+/**
+ * The default, least energy: room for the median-or-less rise only, pre-wake off, one break-even of grace
+ * (the ski-rental rule). On batch traces about one boot of added wait at the 95th percentile, below Slurm's and
+ * the Cluster Autoscaler's (tools/replay/README.md).
+ */
 export const SOMNUS_DEFAULTS: SomnusOptions = {
-  // Defaults chosen for the energy/wait trade-off of batch fleets (see tools/replay/README.md): room for the
-  // median-or-less rise only, pre-wake off, one break-even of grace (the ski-rental rule).
   minHeadroomNodes: 0,
   headroomFraction: 0,
   coveredArrivalShare: 0.25,
@@ -64,8 +78,31 @@ export const SOMNUS_DEFAULTS: SomnusOptions = {
   defaultProfile: BATSIM_PROFILE,
 };
 
+/**
+ * No added wait at the 95th percentile: at most 2.5 % of new work may wait for a boot (half the 5 % the
+ * percentile allows: work queued behind a job that waits for a boot waits too), pre-wake on, free room of at
+ * least 4 nodes and 30 % of running work. For operators who value waiting work over energy, as DPM's users do.
+ */
+export const SOMNUS_NO_WAIT: Partial<SomnusOptions> = {
+  waitBudget: 0.025,
+  preWake: true,
+  minHeadroomNodes: 4,
+  headroomFraction: 0.3,
+};
+
+/** Named settings an operator picks from (SCHEDULER_POLICY_PRESET), each a point on the energy/wait trade-off. */
+export const SOMNUS_PRESETS = {
+  'least-energy': {} as Partial<SomnusOptions>,
+  'no-wait': SOMNUS_NO_WAIT,
+} as const;
+export type SomnusPreset = keyof typeof SOMNUS_PRESETS;
+
+const HOUR_MS = 3_600_000;
+/** The longest the recent peak is ever held: a day (beyond it, the hour-of-week forecast knows better). */
+const MAX_HOLD_MS = 24 * HOUR_MS;
+
 export class SomnusPolicy implements PowerPolicy {
-  readonly name = 'somnus';
+  readonly name: string;
   /** Resync tick when nothing changes; the live scheduler asks on every change (pod Unschedulable, node transitions). */
   readonly cadenceMs = 10_000;
   readonly eventDriven = true;
@@ -78,12 +115,21 @@ export class SomnusPolicy implements PowerPolicy {
    * itself adds milliseconds (the live scheduler's p99 is 25 ms), not a cadence tick.
    */
   private readonly reactMs: number;
+  private readonly recentPeak = new RecentPeak(MAX_HOLD_MS);
+  private readonly budget: WaitBudget | undefined;
+  /** New pending work not yet judged: did it find room, or wait for a boot? */
+  private readonly unjudged = new Set<string>();
+  private runningNow = 0;
+  private peakBeforeArrival = 0;
+  private heldPeakBeforeArrival = 0;
   private watermark = Number.NEGATIVE_INFINITY;
   private idsAtWatermark = new Set<string>();
   private reference: Resources | undefined;
   private referenceFleetSize = -1;
 
-  constructor(options: Partial<SomnusOptions> = {}) {
+  /** `name` labels the policy in reports (the replay runs the presets side by side). */
+  constructor(options: Partial<SomnusOptions> = {}, name = 'somnus') {
+    this.name = name;
     this.options = { ...SOMNUS_DEFAULTS, ...options };
     const profile = this.options.defaultProfile;
     this.bootMs = profile.bootSeconds * 1000;
@@ -95,6 +141,21 @@ export class SomnusPolicy implements PowerPolicy {
       weeks: this.options.forecastWeeks,
       days: this.options.forecastDays,
     });
+    if (this.options.waitBudget !== undefined) {
+      // Start at an hour, never below one break-even time; a step of 0.05 (log2) moves the hold by about 3.5 % a
+      // miss: slow enough not to swing with every burst, fast enough to settle within a few hundred arrivals.
+      this.budget = new WaitBudget({ budget: this.options.waitBudget, minHoldMs: this.breakEvenMs, maxHoldMs: MAX_HOLD_MS, initialHoldMs: HOUR_MS, step: 0.05 });
+    }
+  }
+
+  /** How long the recent peak of running work is held (0 without a wait budget). */
+  get holdMs(): number {
+    return this.budget?.holdMs ?? 0;
+  }
+
+  /** Share of new work so far that waited for a boot, as the wait budget counts it (0 without one). */
+  get bootWaitShare(): number {
+    return this.budget?.missShare ?? 0;
   }
 
   observe(input: PolicyInput): void {
@@ -102,9 +163,11 @@ export class SomnusPolicy implements PowerPolicy {
     let arrivals = 0;
     let newest = this.watermark;
     const atNewest = new Set<string>();
-    const consider = (id: string, at: number): void => {
+    const consider = (id: string, at: number, pending: boolean): void => {
       if (at < this.watermark || (at === this.watermark && this.idsAtWatermark.has(id))) return;
       arrivals++;
+      if (pending && this.budget) this.unjudged.add(id);
+      else this.budget?.record(false);
       if (at > newest) {
         newest = at;
         atNewest.clear();
@@ -113,16 +176,25 @@ export class SomnusPolicy implements PowerPolicy {
     };
     let demand = 0;
     for (const w of input.demand.pending) {
-      consider(w.id, w.submittedAt);
+      consider(w.id, w.submittedAt, true);
       demand += nodeEquivalents(w.requests, reference, w.replicas ?? 1);
     }
-    for (const w of input.demand.running) consider(w.id, w.submittedAt);
-    for (const node of input.fleet) demand += nodeEquivalents(node.allocated, reference);
+    for (const w of input.demand.running) consider(w.id, w.submittedAt, false);
+    let running = 0;
+    for (const node of input.fleet) running += nodeEquivalents(node.allocated, reference);
+    demand += running;
     if (newest > this.watermark) {
       this.watermark = newest;
       this.idsAtWatermark = atNewest;
     } else for (const id of atNewest) this.idsAtWatermark.add(id);
     this.forecast.observe(input.now, demand, arrivals);
+    if (arrivals > 0) {
+      this.peakBeforeArrival = this.recentPeak.peak(input.now, MAX_HOLD_MS);
+      this.heldPeakBeforeArrival = this.recentPeak.peak(input.now, this.holdMs);
+    }
+    // The peak is of work that ran: a backlog beyond the fleet says nothing about the room to keep.
+    this.recentPeak.observe(input.now, running);
+    this.runningNow = running;
   }
 
   decide(input: PolicyInput): PolicyOutcome {
@@ -140,6 +212,7 @@ export class SomnusPolicy implements PowerPolicy {
     // 1. Work waiting for room.
     const packing = packPending(fleet, demand.pending);
     for (const node of packing.wake) wake(node, 'unschedulable-work', `waiting work needs ${node.name}'s room`);
+    this.judgeArrivals(demand.pending, packing.waitForBoot, packing.unplaceable, reference);
 
     // 2. Calendars.
     const held = this.heldByCalendar(input.calendar, fleet, now);
@@ -158,7 +231,9 @@ export class SomnusPolicy implements PowerPolicy {
     let demandNodes = 0;
     for (const node of fleet) demandNodes += nodeEquivalents(node.allocated, reference);
     const floor = this.options.minHeadroomNodes + this.options.headroomFraction * demandNodes;
-    const soon = Math.max(floor, this.forecast.riseBetween(now, now + this.reactMs, now));
+    const hold = this.holdMs;
+    const peakRoom = hold > 0 ? Math.max(0, this.recentPeak.peak(now, hold) - this.runningNow) : 0;
+    const soon = Math.max(floor, peakRoom, this.forecast.riseBetween(now, now + this.reactMs, now));
     if (this.options.preWake && free < soon) {
       const sleeping = fleet.filter((n) => isWakeable(n) && !waking.has(n.id)).sort(compareForWake);
       for (const node of sleeping) {
@@ -172,7 +247,7 @@ export class SomnusPolicy implements PowerPolicy {
     let recheckAt = (Math.floor(now / 3_600_000) + 1) * 3_600_000 - this.reactMs;
     if (recheckAt <= now) recheckAt += 3_600_000;
     if (waking.size === 0) {
-      const longer = Math.max(floor, this.forecast.riseBetween(now, now + this.breakEvenMs + this.reactMs, now));
+      const longer = Math.max(floor, peakRoom, this.forecast.riseBetween(now, now + this.breakEvenMs + this.reactMs, now));
       const candidates = fleet.filter((n) => n.power === 'awake' && n.workloads === 0).sort(compareForSleep);
       for (const node of candidates) {
         const forbidden = sleepForbidden(node);
@@ -197,6 +272,42 @@ export class SomnusPolicy implements PowerPolicy {
       }
     }
     return { decisions, recheckAt };
+  }
+
+  /**
+   * New work waits for a boot when it fits only on nodes still booting or once sleeping nodes wake. Work that
+   * waits because running work holds the room would wait on an always-on fleet too; work first seen running
+   * found room. Only a wait that a longer hold would have prevented counts against the hold: the level demand
+   * had to reach for this work to start (what runs, plus the waiting work up to and including it) is one the
+   * fleet reached within the last day, but not within the current hold. A level above the last day's is new
+   * growth that no hold covers; one within the current hold means something else delayed it.
+   */
+  private judgeArrivals(
+    pending: readonly PendingWorkload[],
+    waitForBoot: readonly PendingWorkload[],
+    unplaceable: readonly PendingWorkload[],
+    reference: Resources,
+  ): void {
+    if (this.unjudged.size === 0) return;
+    if (this.budget) {
+      // Behind older work that running work blocks, an arrival queues on any fleet: the boot is not what delays it.
+      let oldestBlocked = Number.POSITIVE_INFINITY;
+      for (const w of unplaceable) oldestBlocked = Math.min(oldestBlocked, w.submittedAt);
+      const waitedForBoot = new Set(waitForBoot.filter((w) => w.submittedAt <= oldestBlocked).map((w) => w.id));
+      const level = new Map<string, number>();
+      let ahead = this.runningNow;
+      for (const w of pending) {
+        ahead += nodeEquivalents(w.requests, reference, w.replicas ?? 1);
+        if (this.unjudged.has(w.id)) level.set(w.id, ahead);
+      }
+      for (const id of this.unjudged) {
+        const waited = waitedForBoot.has(id);
+        const needed = level.get(id) ?? 0;
+        const holdWouldHelp = needed > this.heldPeakBeforeArrival + 1e-9 && needed <= this.peakBeforeArrival + 1e-9;
+        if (!waited || holdWouldHelp) this.budget.record(waited);
+      }
+    }
+    this.unjudged.clear();
   }
 
   private referenceFor(fleet: readonly NodeSnapshot[]): Resources {
