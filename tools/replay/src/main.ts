@@ -5,12 +5,13 @@ import { replay } from './replay';
 import { loadPowerProfile, readMachinesFile, readSwfFile } from './trace-files';
 import { buildWorkload } from './workload';
 
-const USAGE = `usage: npm run replay -- --trace FILE [--machines FILE] [--nodes N] [--power PROFILE] [--policies LIST] [--report DIR] [--json]
+const USAGE = `usage: npm run replay -- --trace FILE [--machines FILE] [--nodes N] [--power PROFILE] [--policies LIST] [--wait-budget B] [--report DIR] [--json]
   --trace FILE      Standard Workload Format trace, plain or .gz
   --machines FILE   Alea machine description (pools of nodes with cores and memory); jobs are packed by cores and memory
   --nodes N         fleet size in whole nodes (default: the header's MaxNodes)
   --power PROFILE   batsim (default), or a SPECpower curve file / name from ../shared/data/power-specs
   --policies LIST   comma-separated, from ${POLICY_NAMES.join(', ')} (default: all)
+  --wait-budget B   run somnus with this wait budget: the share of new work that may wait for a boot, in (0, 1)
   --report DIR      write DIR/index.html with plots of nodes up and power over time
   --json            print one JSON line instead of a table`;
 
@@ -20,6 +21,7 @@ interface Args {
   nodes?: number;
   power?: string;
   policies: PolicyName[];
+  waitBudget?: number;
   report?: string;
   json: boolean;
 }
@@ -55,6 +57,12 @@ function parseArgs(argv: string[]): Args {
         args.policies = names.filter(isPolicyName);
         break;
       }
+      case '--wait-budget': {
+        const b = Number(value());
+        if (!(b > 0 && b < 1)) fail('--wait-budget must be a share between 0 and 1 (exclusive), e.g. 0.05');
+        args.waitBudget = b;
+        break;
+      }
       case '--report': args.report = value(); break;
       case '--json': args.json = true; break;
       case '--help': case '-h': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
@@ -83,7 +91,10 @@ function main(): void {
     const machines = args.machines ? readMachinesFile(args.machines) : undefined;
     const profile = loadPowerProfile(args.power, join(repoRoot, '../shared/data/power-specs'));
     const workload = buildWorkload(trace, { nodes: args.nodes, machines });
-    const { report, results } = replay(workload, args.policies, profile, { onProgress: args.json ? undefined : progressBar() });
+    const { report, results } = replay(workload, args.policies, profile, {
+      somnus: args.waitBudget === undefined ? undefined : { waitBudget: args.waitBudget },
+      onProgress: args.json ? undefined : progressBar(),
+    });
     if (args.report) {
       const file = writeHtmlReport(args.report, args.trace!, report, results);
       if (!args.json) process.stdout.write(`report written to ${file}\n`);
