@@ -1,4 +1,4 @@
-import { SomnusPolicy, type NodeSnapshot, type PendingWorkload, type PolicyInput } from '@somnus/policy';
+import { SOMNUS_PRESETS, SomnusPolicy, type SomnusPreset, type NodeSnapshot, type PendingWorkload, type PolicyInput } from '@somnus/policy';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -57,12 +57,19 @@ function pods(random: () => number, now: number): PendingWorkload[] {
 
 function main(): void {
   const json = process.argv.includes('--json');
+  // `--preset no-wait` measures the no-wait preset (wait budget on: every new pod is also judged).
+  const presetAt = process.argv.indexOf('--preset');
+  const preset = presetAt >= 0 ? process.argv[presetAt + 1] : 'least-energy';
+  if (!(preset in SOMNUS_PRESETS)) {
+    process.stderr.write(`--preset must be one of ${Object.keys(SOMNUS_PRESETS).join(', ')}\n`);
+    process.exit(2);
+  }
   const random = lcg(42);
   const now = 1_700_000_000_000;
   const input: PolicyInput = { now, fleet: fleet(random), demand: { pending: pods(random, now), running: [] } };
   const times: number[] = [];
   // One policy object, as the live scheduler keeps it; each round is a new decision 10 s later.
-  const policy = new SomnusPolicy({ minHeadroomNodes: 10, preWake: true });
+  const policy = new SomnusPolicy({ minHeadroomNodes: 10, preWake: true, ...SOMNUS_PRESETS[preset as SomnusPreset] });
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     const started = performance.now();
     policy.decide({ ...input, now: now + round * 10_000 });
@@ -71,7 +78,7 @@ function main(): void {
   }
   times.sort((a, b) => a - b);
   const at = (p: number): number => Math.round(times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] * 1000) / 1000;
-  const result = { p50Ms: at(50), p99Ms: at(99), nodes: NODES, pendingPods: PODS, rounds: ROUNDS };
+  const result = { p50Ms: at(50), p99Ms: at(99), nodes: NODES, pendingPods: PODS, rounds: ROUNDS, preset };
   process.stdout.write(json ? `${JSON.stringify(result)}\n` : `Somnus decision, ${NODES} nodes, ${PODS} pending pods: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (${ROUNDS} rounds)\n`);
 }
 
