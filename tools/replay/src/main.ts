@@ -11,7 +11,8 @@ const USAGE = `usage: npm run replay -- --trace FILE [--machines FILE] [--nodes 
   --nodes N         fleet size in whole nodes (default: the header's MaxNodes)
   --power PROFILE   batsim (default), or a SPECpower curve file / name from ../shared/data/power-specs
   --policies LIST   comma-separated, from ${POLICY_NAMES.join(', ')} (default: all)
-  --wait-budget B   run somnus with this wait budget: the share of new work that may wait for a boot, in (0, 1)
+  --wait-budget B   somnus-no-wait with this wait budget instead of its 0.025: the share of new work that may
+                    wait for a boot, in (0, 1) (a point on the energy/wait trade-off)
   --report DIR      write DIR/index.html with plots of nodes up and power over time
   --json            print one JSON line instead of a table`;
 
@@ -92,7 +93,7 @@ function main(): void {
     const profile = loadPowerProfile(args.power, join(repoRoot, '../shared/data/power-specs'));
     const workload = buildWorkload(trace, { nodes: args.nodes, machines });
     const { report, results } = replay(workload, args.policies, profile, {
-      somnus: args.waitBudget === undefined ? undefined : { waitBudget: args.waitBudget },
+      somnusNoWait: args.waitBudget === undefined ? undefined : { waitBudget: args.waitBudget },
       onProgress: args.json ? undefined : progressBar(),
     });
     if (args.report) {

@@ -21,13 +21,17 @@ export function replay(
   workload: ReplayWorkload,
   policies: readonly PolicyName[],
   profile: PowerProfile,
-  options: { somnus?: Partial<SomnusOptions>; onProgress?: (policy: string, share: number) => void } = {},
+  options: {
+    /** Settings on top of the default for `somnus`, and on top of the no-wait preset for `somnus-no-wait`. */
+    somnus?: Partial<SomnusOptions>;
+    somnusNoWait?: Partial<SomnusOptions>;
+    onProgress?: (policy: string, share: number) => void;
+  } = {},
 ): ReplayRun {
   const jobs = workload.jobs;
   const horizon = jobs.reduce((end, job) => Math.max(end, job.submit + job.runtime), 0);
   const run = (name: PolicyName): SimulationResult =>
-    // Settings given for somnus apply to it alone; somnus-no-wait is the preset as shipped.
-    simulate(workload, createPolicy(name, name === 'somnus' ? options.somnus : undefined), {
+    simulate(workload, createPolicy(name, name === 'somnus' ? options.somnus : name === 'somnus-no-wait' ? options.somnusNoWait : undefined), {
       profile,
       horizonSeconds: horizon,
       recordBusyIntervals: name === 'always-on',
