@@ -56,6 +56,19 @@ describe('replay simulator', () => {
     expect(Array.from(result.waits)).toEqual([0, 99, 0, 197]);
   });
 
+  it('learns to hold the room of a job chain under a wait budget, where a fixed idle timer lets every job wait', () => {
+    // A user's 8-node job every 70 minutes for a week, 10 minutes each, on an 8-node fleet. Slurm suspends after
+    // 600 s idle, so each job waits for a boot. The no-wait preset starts with a one-hour hold; the first
+    // arrivals find the fleet asleep, each miss lengthens the hold, and once it exceeds the gap the rest start at once.
+    const jobs = Array.from({ length: 144 }, (_, i) => jobOf(i, 3600 + i * 70 * 60, 600, 8));
+    const { report } = replay(wholeNodes(8, jobs), ['somnus-no-wait', 'slurm'], P);
+    const noWait = report.policies.find((p) => p.name === 'somnus-no-wait')!;
+    const slurm = report.policies.find((p) => p.name === 'slurm')!;
+    expect(slurm.waitP50S).toBeGreaterThanOrEqual(P.bootSeconds);
+    expect(noWait.waitP95S).toBe(0);
+    expect(noWait.energyKWh).toBeLessThan(report.policies.find((p) => p.name === 'always-on')?.energyKWh ?? Number.POSITIVE_INFINITY);
+  });
+
   it('gives the same result twice (determinism)', () => {
     const jobs = Array.from({ length: 200 }, (_, i) => jobOf(i, i * 137, 50 + ((i * 7919) % 900), 1 + (i % 4)));
     const run = (): string => JSON.stringify(replay(wholeNodes(8, jobs), [...POLICY_NAMES], P).report);
