@@ -82,7 +82,8 @@ export const SOMNUS_DEFAULTS: SomnusOptions = {
 /**
  * No added wait at the 95th percentile: at most 2.5 % of new work may wait for a boot (half the 5 % the
  * percentile allows: work queued behind a job that waits for a boot waits too), pre-wake for the rise a quarter
- * of past arrivals brought, free room of at least 4 nodes and 30 % of running work. For operators who value waiting work over energy, as DPM's users do.
+ * of past arrivals brought, free room of at least 4 nodes and 30 % of running work. For operators who value
+ * waiting work over energy, as DPM's users do.
  */
 export const SOMNUS_NO_WAIT: Partial<SomnusOptions> = {
   waitBudget: 0.025,
@@ -144,9 +145,9 @@ export class SomnusPolicy implements PowerPolicy {
       days: this.options.forecastDays,
     });
     if (this.options.waitBudget !== undefined) {
-      // Start at an hour, never below one break-even time; a step of 0.05 (log2) moves the hold by about 3.5 % a
+      // Start at an hour (or one break-even time, if longer), never below one break-even time; a step of 0.05 (log2) moves the hold by about 3.5 % a
       // miss: slow enough not to swing with every burst, fast enough to settle within a few hundred arrivals.
-      this.budget = new WaitBudget({ budget: this.options.waitBudget, minHoldMs: this.breakEvenMs, maxHoldMs: MAX_HOLD_MS, initialHoldMs: HOUR_MS, step: 0.05 });
+      this.budget = new WaitBudget({ budget: this.options.waitBudget, minHoldMs: this.breakEvenMs, maxHoldMs: MAX_HOLD_MS, initialHoldMs: Math.max(HOUR_MS, this.breakEvenMs), step: 0.05 });
     }
   }
 
