@@ -130,6 +130,12 @@ describe('Somnus policy', () => {
       expect(policy.bootWaitShare).toBe(0.5);
     });
 
+    it('never holds for less than one break-even time, even on machines that take hours to cycle', () => {
+      const slow = { ...BATSIM_PROFILE, bootSeconds: 4 * 3600 };
+      const policy = new SomnusPolicy({ waitBudget: 0.05, defaultProfile: slow });
+      expect(policy.holdMs).toBeGreaterThanOrEqual(breakEvenSeconds(slow) * S - 1);
+    });
+
     it('does not blame the hold for growth beyond anything seen within the day', () => {
       const policy = new SomnusPolicy({ waitBudget: 0.05 });
       policy.observe(idle(0, 'asleep'));
