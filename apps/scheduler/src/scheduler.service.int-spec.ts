@@ -91,7 +91,7 @@ describe('scheduler over the simulated fleet (all-in-one, in-memory bus)', () =>
     expect(world.packets.filter((p) => p.node !== woken.name)).toHaveLength(0);
 
     const decision = recorder.of<Payload<typeof DecisionMade>>(DecisionMade.type).find((d) => d.data.nodeId === woken.id && d.data.action === 'wake')!;
-    expect(decision.data).toMatchObject({ policy: 'somnus', dryRun: false });
+    expect(decision.data).toMatchObject({ policy: 'somnus', dryRun: false, code: 'unschedulable-work' });
     expect(decision.data.reason).toMatch(/waiting work/);
     // The command was caused by the decision: the chain is on record.
     expect(wakes[0]).toMatchObject({ causationId: decision.id, correlationId: decision.correlationId });

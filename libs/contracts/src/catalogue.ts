@@ -158,6 +158,8 @@ export const decisionSchema = z.object({
   reason: reasonSchema,
   policy: z.string(),
   dryRun: z.boolean(),
+  /** Machine-readable reason, stable across versions (unschedulable-work, forecast, low-demand, calendar, ...); optional for senders before it existed. */
+  code: z.string().optional(),
 });
 export const DecisionMade = defineEvent('scheduler', 'decision-made', 1, 'The scheduler decided to wake, sleep or hold, and why.', decisionSchema);
 

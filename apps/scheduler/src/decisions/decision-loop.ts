@@ -212,7 +212,7 @@ export class DecisionLoop {
         const cause: Cause = { actor: POLICY_ACTOR, correlationId: messageCause?.correlationId ?? newMessageId(), causationId: messageCause?.causationId };
         const event = await tx.emit(
           DecisionMade,
-          { action: d.action, nodeId: d.nodeId, reason: d.reason, policy: this.policy.name, dryRun },
+          { action: d.action, nodeId: d.nodeId, reason: d.reason, code: d.code, policy: this.policy.name, dryRun },
           { cause, subject: d.nodeId },
         );
         await decisions.insert({
