@@ -71,6 +71,9 @@ function parseArgs(argv: string[]): Args {
     }
   }
   if (!args.trace) fail('--trace FILE is required');
+  if (args.waitBudget !== undefined && !args.policies.includes('somnus-no-wait')) {
+    fail('--wait-budget sets the budget of somnus-no-wait: add somnus-no-wait to --policies');
+  }
   return args;
 }
 

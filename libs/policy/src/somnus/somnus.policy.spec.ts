@@ -136,6 +136,17 @@ describe('Somnus policy', () => {
       expect(policy.holdMs).toBeGreaterThanOrEqual(breakEvenSeconds(slow) * S - 1);
     });
 
+    it('still counts a wait for a boot while work no node could ever take is pending ahead of it', () => {
+      const policy = new SomnusPolicy({ waitBudget: 0.05 });
+      const asleep = ['a', 'b', 'c', 'd'].map((id) => idleNode(id, { power: 'asleep' }));
+      const impossible = { ...job('gpu-job', 1, 2 * H), nodeSelector: { gpu: 'true' } };
+      policy.observe(busy(0));
+      policy.decide(input(2 * H, asleep, [impossible]));
+      const before = policy.holdMs;
+      policy.decide(input(3 * H, asleep, [impossible, job('j1', 4, 3 * H)]));
+      expect(policy.holdMs).toBeGreaterThan(before);
+    });
+
     it('does not blame the hold for growth beyond anything seen within the day', () => {
       const policy = new SomnusPolicy({ waitBudget: 0.05 });
       policy.observe(idle(0, 'asleep'));

@@ -145,8 +145,9 @@ export class SomnusPolicy implements PowerPolicy {
       days: this.options.forecastDays,
     });
     if (this.options.waitBudget !== undefined) {
-      // Start at an hour (or one break-even time, if longer), never below one break-even time; a step of 0.05 (log2) moves the hold by about 3.5 % a
-      // miss: slow enough not to swing with every burst, fast enough to settle within a few hundred arrivals.
+      // Start at an hour (or one break-even time, if longer) and never go below one break-even time. A step of
+      // 0.05 (log2) moves the hold by about 3.5 % a miss: slow enough not to swing with every burst, fast
+      // enough to settle within a few hundred arrivals.
       this.budget = new WaitBudget({ budget: this.options.waitBudget, minHoldMs: this.breakEvenMs, maxHoldMs: MAX_HOLD_MS, initialHoldMs: Math.max(HOUR_MS, this.breakEvenMs), step: 0.05 });
     }
   }
@@ -215,7 +216,11 @@ export class SomnusPolicy implements PowerPolicy {
     // 1. Work waiting for room.
     const packing = packPending(fleet, demand.pending);
     for (const node of packing.wake) wake(node, 'unschedulable-work', `waiting work needs ${node.name}'s room`);
-    this.judgeArrivals(demand.pending, packing.waitForBoot, packing.unplaceable, reference);
+    // Work that waits only because running work holds the room (it would fit on the empty fleet).
+    const blockedByRunningWork = fitsOnEmptyFleet(fleet);
+    const blocked = packing.unplaceable.filter(blockedByRunningWork);
+    const neverFits = new Set(packing.unplaceable.filter((w) => !blockedByRunningWork(w)).map((w) => w.id));
+    this.judgeArrivals(demand.pending, packing.waitForBoot, blocked, neverFits, reference);
 
     // 2. Calendars.
     const held = this.heldByCalendar(input.calendar, fleet, now);
@@ -229,11 +234,8 @@ export class SomnusPolicy implements PowerPolicy {
     for (const w of packing.fitsOnUpNodes) free -= nodeEquivalents(w.requests, reference, w.replicas ?? 1);
     // Work that waits because running work holds the room (not because of its shape) takes the idle room as
     // soon as that work ends: putting that room to sleep would add a boot to its wait.
-    const blockedByRunningWork = fitsOnEmptyFleet(fleet);
-    for (const w of packing.unplaceable) if (blockedByRunningWork(w)) free -= nodeEquivalents(w.requests, reference, w.replicas ?? 1);
-    let demandNodes = 0;
-    for (const node of fleet) demandNodes += nodeEquivalents(node.allocated, reference);
-    const floor = this.options.minHeadroomNodes + this.options.headroomFraction * demandNodes;
+    for (const w of blocked) free -= nodeEquivalents(w.requests, reference, w.replicas ?? 1);
+    const floor = this.options.minHeadroomNodes + this.options.headroomFraction * this.runningNow;
     const hold = this.holdMs;
     const peakRoom = hold > 0 ? Math.max(0, this.recentPeak.peak(now, hold) - this.runningNow) : 0;
     const soon = Math.max(floor, peakRoom, this.forecast.riseBetween(now, now + this.reactMs, now));
@@ -288,18 +290,22 @@ export class SomnusPolicy implements PowerPolicy {
   private judgeArrivals(
     pending: readonly PendingWorkload[],
     waitForBoot: readonly PendingWorkload[],
-    unplaceable: readonly PendingWorkload[],
+    blockedByRunningWork: readonly PendingWorkload[],
+    neverFits: ReadonlySet<string>,
     reference: Resources,
   ): void {
     if (this.unjudged.size === 0) return;
     if (this.budget) {
-      // Behind older work that running work blocks, an arrival queues on any fleet: the boot is not what delays it.
+      // Behind older work that running work blocks, an arrival queues on a batch fleet (FCFS) whatever is
+      // awake: the boot is not what delays it. Work that can never run (a selector no node matches) blocks
+      // nothing, so it cannot hide later misses.
       let oldestBlocked = Number.POSITIVE_INFINITY;
-      for (const w of unplaceable) oldestBlocked = Math.min(oldestBlocked, w.submittedAt);
+      for (const w of blockedByRunningWork) oldestBlocked = Math.min(oldestBlocked, w.submittedAt);
       const waitedForBoot = new Set(waitForBoot.filter((w) => w.submittedAt <= oldestBlocked).map((w) => w.id));
       const level = new Map<string, number>();
       let ahead = this.runningNow;
       for (const w of pending) {
+        if (neverFits.has(w.id)) continue;
         ahead += nodeEquivalents(w.requests, reference, w.replicas ?? 1);
         if (this.unjudged.has(w.id)) level.set(w.id, ahead);
       }
