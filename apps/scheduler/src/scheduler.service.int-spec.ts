@@ -97,7 +97,7 @@ describe('scheduler over the simulated fleet (all-in-one, in-memory bus)', () =>
     expect(wakes[0]).toMatchObject({ causationId: decision.id, correlationId: decision.correlationId });
 
     const listed = await bus.request(ListDecisions, message(ListDecisions.type, { limit: 10, offset: 0, action: 'wake' as const }), 5_000);
-    expect(listed.items[0]).toMatchObject({ id: decision.id, action: 'wake', nodeId: woken.id, nodeName: woken.name, reason: decision.data.reason });
+    expect(listed.items[0]).toMatchObject({ id: decision.id, action: 'wake', nodeId: woken.id, nodeName: woken.name, reason: decision.data.reason, code: 'unschedulable-work' });
     expect(recorder.of(DrainNode.type)).toHaveLength(0);
   });
 

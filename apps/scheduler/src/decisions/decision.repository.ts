@@ -22,6 +22,7 @@ interface DecisionRow {
   node_id: string | null;
   node_name: string | null;
   reason: string;
+  code: string | null;
   policy: string;
   dry_run: boolean;
   total?: string | number;
@@ -58,7 +59,7 @@ export class DecisionRepository {
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const counted = (await this.manager.query(`SELECT count(*) AS total FROM "${this.schema}".decisions ${clause}`, params)) as { total: string | number }[];
     const rows = (await this.manager.query(
-      `SELECT id, at, action, node_id, node_name, reason, policy, dry_run FROM "${this.schema}".decisions ${clause}
+      `SELECT id, at, action, node_id, node_name, reason, code, policy, dry_run FROM "${this.schema}".decisions ${clause}
        ORDER BY at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     )) as DecisionRow[];
@@ -71,6 +72,7 @@ export class DecisionRepository {
         nodeId: r.node_id,
         nodeName: r.node_name,
         reason: r.reason,
+        ...(r.code ? { code: r.code } : {}),
         policy: r.policy,
         dryRun: r.dry_run,
       })),
