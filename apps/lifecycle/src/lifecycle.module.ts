@@ -1,7 +1,7 @@
 import { loadKubeConfig, ServiceDescriptor, serviceModule } from '@somnus/runtime';
 import { ACTIVITY_READER, ActivityReader, SshActivityReader } from './activity/ssh-activity.reader';
 import { BackgroundTasks } from './background-tasks';
-import { CLOCK, Clock, systemClock } from './clock';
+import { CLOCK, Clock, systemClock } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, loadLifecycleConfig } from './config/lifecycle.config';
 import { DrainNodeHandler } from './drain/drain-node.handler';
 import { DrainNodeUseCase } from './drain/drain-node.use-case';

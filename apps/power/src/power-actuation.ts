@@ -2,7 +2,7 @@
 // one set of node locks so a node is never woken and put to sleep at once.
 import type { RuntimeConfig } from '@somnus/runtime';
 import { loadKubeConfig } from '@somnus/runtime';
-import { ActuationClock, systemClock } from './actuation/clock';
+import { Clock, systemClock } from '@somnus/runtime';
 import { PowerRateLimits } from './actuation/rate-limiter';
 import { NodeActionLocks } from './actuation/recent-commands';
 import { SleepNodeUseCase } from './actuation/sleep-node.use-case';
@@ -18,7 +18,7 @@ import { PowerConfig } from './config/power.config';
 import { kubernetesReadiness } from './kubernetes/kubernetes-ready.adapter';
 
 export interface PowerActuation {
-  readonly clock: ActuationClock;
+  readonly clock: Clock;
   readonly drivers: PowerDriverRegistry;
   readonly ssh: SshPowerDriver;
   readonly limits: PowerRateLimits;
@@ -35,7 +35,7 @@ export const POWER_CONFIG = Symbol('POWER_CONFIG');
 export interface PowerActuationOptions {
   readonly config: PowerConfig;
   readonly runtime: Pick<RuntimeConfig, 'sshKeyDir' | 'kubernetesMode' | 'KUBECONFIG'>;
-  readonly clock?: ActuationClock;
+  readonly clock?: Clock;
   /** Replaces the directory key store (tests, secret managers). */
   readonly keys?: SshKeyStore;
 }

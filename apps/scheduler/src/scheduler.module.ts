@@ -1,6 +1,6 @@
-import { serviceModule, ServiceDescriptor } from '@somnus/runtime';
+import { CLOCK, type Clock, serviceModule, ServiceDescriptor, systemClock } from '@somnus/runtime';
 import { CalendarHandler } from './calendars/calendar.handler';
-import { loadSchedulerConfig, SCHEDULER_CLOCK, SCHEDULER_CONFIG, systemClock, type SchedulerClock } from './config/scheduler.config';
+import { loadSchedulerConfig, SCHEDULER_CONFIG } from './config/scheduler.config';
 import { DecisionLoop } from './decisions/decision-loop';
 import { DecisionsHandler } from './decisions/decisions.handler';
 import { FleetProjectionHandler } from './fleet/fleet-projection.handler';
@@ -14,7 +14,7 @@ export interface SchedulerServiceOptions {
   /** Environment for the scheduler's own settings (SCHEDULER_*); the process environment by default. */
   env?: NodeJS.ProcessEnv;
   /** "Now" in epoch ms; tests move it to just before a calendar window opens. */
-  clock?: SchedulerClock;
+  clock?: Clock;
 }
 
 /** A scheduler descriptor with its own settings and clock (tests); `schedulerService` is the usual one. */
@@ -27,7 +27,7 @@ export function createSchedulerService(options: SchedulerServiceOptions = {}): S
       serviceModule(SchedulerModule, infrastructure, {
         providers: [
           { provide: SCHEDULER_CONFIG, useFactory: () => loadSchedulerConfig(options.env ?? process.env) },
-          { provide: SCHEDULER_CLOCK, useValue: options.clock ?? systemClock },
+          { provide: CLOCK, useValue: options.clock ?? systemClock },
           DecisionLoop,
           SchedulerLeadership,
           FleetProjectionHandler,

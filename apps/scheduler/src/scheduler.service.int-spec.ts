@@ -15,7 +15,7 @@ import {
   WakeNode,
 } from '@somnus/contracts';
 import { MemoryBus } from '@somnus/bus';
-import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
+import { Host, loadRuntimeConfig, startHost, systemClock } from '@somnus/runtime';
 import { inventoryService } from '@somnus/inventory';
 import { createPowerService, NodeDirectory } from '@somnus/power';
 import { createSchedulerService } from './scheduler.module';
@@ -119,7 +119,7 @@ describe('calendar window with wakeAtStart (all-in-one, no Kubernetes, moved clo
   let recorder: BusRecorder;
   let dataDir: string;
   let offsetMs = 0;
-  const clock = () => Date.now() + offsetMs;
+  const clock = { now: () => Date.now() + offsetMs, sleep: systemClock.sleep };
 
   beforeAll(async () => {
     world = await FleetWorld.start({ nodes: 6, asleep: 0 });

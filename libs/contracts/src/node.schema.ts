@@ -52,10 +52,69 @@ export const wakeOnLanSchema = z.object({
   repeat: z.number().int().min(1).max(10).default(3),
 });
 
+const SECRET_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The name of a file in the power service's secrets directory (`SOMNUS_SECRETS_DIR`); never the secret itself. */
+export const secretRefSchema = z.string().regex(SECRET_REF, 'must name a file in SOMNUS_SECRETS_DIR: letters, digits, ".", "_" or "-", e.g. bmc-rack1');
+
+/**
+ * The node's baseboard management controller, used when `driver.wake` or `driver.sleep` is `ipmi` or
+ * `redfish`. Default ports: 623 for IPMI, 443 for Redfish over https. `username` and `credentialRef` are
+ * optional here so that a node can be catalogued before its credentials exist; the driver refuses without them.
+ */
+export const bmcSchema = z.object({
+  protocol: z.enum(['ipmi', 'redfish']),
+  address: hostSchema,
+  port: z.number().int().min(1).max(65535).optional(),
+  scheme: z.enum(['https', 'http']).optional(),
+  username: z.string().min(1).max(64).optional(),
+  credentialRef: secretRefSchema.optional(),
+  tls: z
+    .object({
+      /** A PEM CA bundle in the secrets directory that the BMC's certificate must chain to. */
+      caRef: secretRefSchema.optional(),
+      /** The certificate's SHA-256 fingerprint (hex, with or without ":"), pinned instead of a CA. */
+      pinnedSha256: z.string().regex(/^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'bmc.tls.pinnedSha256 must be 32 hex pairs').optional(),
+      /** Turns certificate verification off; only when asked for explicitly. */
+      insecure: z.boolean().default(false),
+    })
+    .optional(),
+  ipmi: z
+    .object({
+      cipherSuite: z.number().int().min(0).max(17).default(17),
+      privilege: z.enum(['CALLBACK', 'USER', 'OPERATOR', 'ADMINISTRATOR']).default('OPERATOR'),
+    })
+    .optional(),
+});
+export type BmcSettings = z.infer<typeof bmcSchema>;
+
+/** An operator's executable run for `script` actions (see apps/power/README.md for its contract). */
+export const scriptDriverSchema = z.object({
+  /** Absolute path of the executable on the power service's host. */
+  path: z.string().regex(/^\/[^\0]*$/, 'driver.script.path must be an absolute path'),
+  timeoutSeconds: z.number().positive().max(3600).default(60),
+  /** A secret passed on the script's standard input, never in its arguments or environment. */
+  secretRef: secretRefSchema.optional(),
+});
+
+/** An HTTP endpoint (a smart plug, Home Assistant, a PDU) POSTed to for `webhook` actions, HMAC-signed. */
+export const webhookDriverSchema = z.object({
+  url: z.string().url('driver.webhook.url must be an http(s) URL').regex(/^https?:\/\//, 'driver.webhook.url must be http or https'),
+  /** The HMAC key, from the secrets directory. */
+  secretRef: secretRefSchema,
+  timeoutSeconds: z.number().positive().max(300).default(10),
+  retries: z.number().int().min(0).max(10).default(3),
+});
+
+export const WAKE_DRIVERS = ['wol', 'ipmi', 'redfish', 'script', 'webhook', 'none'] as const;
+export const SLEEP_DRIVERS = ['ssh-suspend', 'ssh-poweroff', 'ipmi', 'redfish', 'script', 'webhook', 'none'] as const;
+
 export const driverSettingsSchema = z.object({
-  wake: z.enum(['wol', 'ipmi', 'redfish', 'none']).default('wol'),
-  sleep: z.enum(['ssh-suspend', 'ssh-poweroff', 'ipmi', 'redfish', 'none']).default('ssh-suspend'),
+  wake: z.enum(WAKE_DRIVERS).default('wol'),
+  /** `ipmi` and `redfish` sleep means a graceful shutdown through the BMC. */
+  sleep: z.enum(SLEEP_DRIVERS).default('ssh-suspend'),
   wol: wakeOnLanSchema.optional(),
+  script: scriptDriverSchema.optional(),
+  webhook: webhookDriverSchema.optional(),
   /** Hook scripts run (by name, from the power service's configuration) before suspend. */
   preSleepHooks: z.array(z.string().regex(/^[a-z0-9-]+$/)).default([]),
 });
@@ -74,7 +133,7 @@ export const nodeSpecSchema = z.object({
   tier: tierSchema.default('dev'),
   mac: macSchema.optional(),
   ip: ipSchema.optional(),
-  bmc: z.object({ address: hostSchema, protocol: z.enum(['ipmi', 'redfish']) }).optional(),
+  bmc: bmcSchema.optional(),
   ssh: sshAccessSchema.optional(),
   capacity: capacitySchema,
   labels: labelsSchema,

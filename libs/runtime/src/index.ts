@@ -8,3 +8,4 @@ export * from './kubernetes';
 export * from './bus-instrumentation';
 export * from './service-process';
 export * from './command-args';
+export * from './clock';

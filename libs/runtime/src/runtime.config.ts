@@ -31,6 +31,8 @@ export const runtimeEnvSchema = z.object({
   KUBECONFIG: z.string().optional(),
   /** Directory of SSH private keys for the power and lifecycle services, one file per `keyRef`. */
   SOMNUS_SSH_KEY_DIR: z.string().optional(),
+  /** Directory of driver secrets (BMC passwords, webhook keys, CA bundles), one file per reference, mode 0600. */
+  SOMNUS_SECRETS_DIR: z.string().optional(),
   /** Record decisions without acting on them. */
   SOMNUS_DRY_RUN: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
@@ -42,6 +44,7 @@ export interface RuntimeConfig extends RuntimeEnv {
   embeddedDbDir: string;
   adminTokenFile: string;
   sshKeyDir: string;
+  secretsDir: string;
   kubernetesMode: 'none' | 'kubeconfig' | 'in-cluster';
 }
 
@@ -62,6 +65,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env, override
     embeddedDbDir: resolve(parsed.data.SOMNUS_EMBEDDED_DB_DIR ?? join(dataDir, 'pgdata')),
     adminTokenFile: parsed.data.SOMNUS_ADMIN_TOKEN_FILE ?? join(dataDir, 'admin-token'),
     sshKeyDir: parsed.data.SOMNUS_SSH_KEY_DIR ?? join(dataDir, 'ssh'),
+    secretsDir: resolve(parsed.data.SOMNUS_SECRETS_DIR ?? join(dataDir, 'secrets')),
     kubernetesMode: parsed.data.KUBERNETES_MODE ?? (parsed.data.KUBECONFIG ? 'kubeconfig' : 'none'),
   };
 }

@@ -5,7 +5,7 @@ import { Delivery, durableName, OnMessage } from '@somnus/bus';
 import { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
 import { BackgroundTasks } from '../background-tasks';
-import { CLOCK, Clock } from '../clock';
+import { CLOCK, Clock } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
 import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
 import { PodOnNode } from '../kubernetes/kube-facts';
@@ -56,7 +56,7 @@ export class DrainNodeHandler {
         const repository = new NodeStatesRepository(tx.manager);
         const entity = await repository.find(nodeId, true);
         if (!entity) return { ok: false, code: 'not-found', reason: `lifecycle knows no node with id ${nodeId}` };
-        const at = this.clock.now();
+        const at = new Date(this.clock.now());
         const verdict = checkSleepSafety({
           node: { name: entity.name, tier: entity.node.tier, state: entity.state, awakeSince: entity.wokeAt ?? entity.createdAt, capacity: entity.node.capacity },
           pods,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cause, DrainCompleted, SleepNode } from '@somnus/contracts';
 import { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
-import { CLOCK, Clock } from '../clock';
+import { CLOCK, Clock } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
 import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
 import { movablePods } from '../kubernetes/kube-facts';
@@ -92,7 +92,7 @@ export class DrainNodeUseCase {
     await this.store.transact(async (tx) => {
       const node = await new NodeStatesRepository(tx.manager).find(request.nodeId, true);
       if (!node) return;
-      const at = this.clock.now();
+      const at = new Date(this.clock.now());
       await recordDrainRefusal(tx, node, { check: aborted.check, reason: aborted.message }, { cause, at });
       if (node.state === 'draining') await moveNode(tx, node, 'active', { cause, reason: `drain aborted, node uncordoned: ${aborted.message}`, at });
     });

@@ -4,7 +4,7 @@ import { becameIdle, IdleState, NOT_IDLE, observeActivity } from '@somnus/domain
 import { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
 import { ACTIVITY_READER, ActivityReader, NodeActivity } from '../activity/ssh-activity.reader';
-import { CLOCK, Clock } from '../clock';
+import { CLOCK, Clock } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
 import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
 import { movablePods } from '../kubernetes/kube-facts';
@@ -75,7 +75,7 @@ export class IdleMonitor implements OnApplicationBootstrap, OnModuleDestroy {
     const movable = useKube ? movablePods(await this.cluster!.podsOnNode(kubeName!)).length : 0;
     let activity: NodeActivity | undefined;
     if (node.node.ssh) activity = await this.activity.read(node.node);
-    const { sample, reading } = activitySample({ at: this.clock.now(), movableWorkloads: movable, cores: node.node.capacity.cpu, activity, previous: this.counters.get(node.id) });
+    const { sample, reading } = activitySample({ at: new Date(this.clock.now()), movableWorkloads: movable, cores: node.node.capacity.cpu, activity, previous: this.counters.get(node.id) });
     if (reading) this.counters.set(node.id, reading);
     if (!sample) return;
 
@@ -100,7 +100,7 @@ export class IdleMonitor implements OnApplicationBootstrap, OnModuleDestroy {
     await this.store.transact(async (tx) => {
       const entity = await new NodeStatesRepository(tx.manager).find(nodeId, true);
       if (!entity || entity.state !== from) return;
-      const moved = await moveNode(tx, entity, 'idle', { cause, reason: `no movable work and low activity for ${minutes} min`, at: this.clock.now() });
+      const moved = await moveNode(tx, entity, 'idle', { cause, reason: `no movable work and low activity for ${minutes} min`, at: new Date(this.clock.now()) });
       if (!moved.ok) return;
       const activity = {
         movableWorkloads: sample.movableWorkloads,
@@ -115,7 +115,7 @@ export class IdleMonitor implements OnApplicationBootstrap, OnModuleDestroy {
   private async move(nodeId: string, from: LifecycleState, to: LifecycleState, reason: string): Promise<void> {
     await this.store.transact(async (tx) => {
       const entity = await new NodeStatesRepository(tx.manager).find(nodeId, true);
-      if (entity && entity.state === from) await moveNode(tx, entity, to, { cause: systemCause(), reason, at: this.clock.now() });
+      if (entity && entity.state === from) await moveNode(tx, entity, to, { cause: systemCause(), reason, at: new Date(this.clock.now()) });
     });
   }
 }

@@ -22,7 +22,7 @@ import { isAutomation } from '@somnus/domain';
 import { AnswerQuery, Delivery, durableName, MESSAGE_BUS, MessageBus, OnMessage } from '@somnus/bus';
 import { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
-import { CLOCK, Clock } from '../clock';
+import { CLOCK, Clock } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
 import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
 import { movablePods } from '../kubernetes/kube-facts';
@@ -105,7 +105,7 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
         const repository = new NodeStatesRepository(tx.manager);
         const entity = await repository.find(nodeId, true);
         if (!entity) return { ok: false, code: 'not-found', reason: `lifecycle knows no node with id ${nodeId}` };
-        const moved = await moveNode(tx, entity, maintenance ? 'maintenance' : 'ready', { cause: causedBy(envelope), reason, at: this.clock.now() });
+        const moved = await moveNode(tx, entity, maintenance ? 'maintenance' : 'ready', { cause: causedBy(envelope), reason, at: new Date(this.clock.now()) });
         if (!moved.ok) return { ok: false, code: isAutomation(envelope.actor) ? 'refused' : 'conflict', reason: moved.reason };
         return { ok: true, result: toNodeState(entity, await repository.lastTransition(entity.id)) };
       },
@@ -150,7 +150,7 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
       return;
     }
     const initial = decideInitialState(await this.observe(node));
-    const at = this.clock.now();
+    const at = new Date(this.clock.now());
     await this.store.transact(async (tx) => {
       const repository = new NodeStatesRepository(tx.manager);
       if (await repository.find(node.id, true)) return;
@@ -178,7 +178,7 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
    */
   private async reconcile(node: Node, cause: Cause): Promise<void> {
     const seen = decideInitialState(await this.observe(node));
-    const at = this.clock.now();
+    const at = new Date(this.clock.now());
     await this.store.transact(async (tx) => {
       const entity = await new NodeStatesRepository(tx.manager).find(node.id, true);
       if (!entity) return;
@@ -214,7 +214,7 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
       try {
         let offset = 0;
         for (let page = 0; page < 100 && !this.stopped; page += 1) {
-          const envelope = createEnvelope(ListNodes.type, { limit: 1000, offset }, { source: this.store.source, cause, time: this.clock.now() });
+          const envelope = createEnvelope(ListNodes.type, { limit: 1000, offset }, { source: this.store.source, cause, time: new Date(this.clock.now()) });
           const reply = await this.bus.request(ListNodes, envelope, 5_000);
           for (const node of reply.items) {
             if (this.stopped) return;

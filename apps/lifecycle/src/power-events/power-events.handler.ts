@@ -20,7 +20,7 @@ import { Delivery, durableName, OnMessage } from '@somnus/bus';
 import { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
 import { BackgroundTasks } from '../background-tasks';
-import { CLOCK, Clock } from '../clock';
+import { CLOCK, Clock } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
 import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
 import { systemCause } from '../node-state/node-states.handler';
@@ -129,7 +129,7 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
           await repository.save(entity);
           return undefined;
         }
-        const moved = await moveNode(tx, entity, to, { cause: causedBy(envelope), reason, at: this.clock.now(), powerState: power });
+        const moved = await moveNode(tx, entity, to, { cause: causedBy(envelope), reason, at: new Date(this.clock.now()), powerState: power });
         if (!moved.ok) {
           // The power state is a fact whatever the lifecycle table says.
           entity.powerState = power;
@@ -171,7 +171,7 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
   private async move(nodeId: string, to: LifecycleState, cause: Cause, reason: string, from: LifecycleState[]): Promise<void> {
     await this.store.transact(async (tx) => {
       const entity = await new NodeStatesRepository(tx.manager).find(nodeId, true);
-      if (entity && from.includes(entity.state)) await moveNode(tx, entity, to, { cause, reason, at: this.clock.now() });
+      if (entity && from.includes(entity.state)) await moveNode(tx, entity, to, { cause, reason, at: new Date(this.clock.now()) });
     });
   }
 
@@ -180,7 +180,7 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
     if (this.checking) return;
     this.checking = true;
     try {
-      const now = this.clock.now();
+      const now = new Date(this.clock.now());
       const waking = (await new NodeStatesRepository(this.store.dataSource.manager).list()).filter((n) => n.state === 'waking');
       for (const node of waking) {
         if (!wakeOverdue({ state: node.state, since: node.since, history: [] }, now, this.config.wakeTimeoutMs)) continue;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cause, createEnvelope, DrainCompleted, DrainNode, DrainRejected, Envelope, ListNodeStates, newMessageId, NodeIdle, NodeState, Payload, SleepNode } from '@somnus/contracts';
 import { MessageBus, Subscription } from '@somnus/bus';
-import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
+import { Host, loadRuntimeConfig, startHost, systemClock } from '@somnus/runtime';
 import { inventoryService } from '@somnus/inventory';
 import { FleetSimulator, KubePod } from '@somnus/fleet-sim';
 import { createLifecycleService } from '../lifecycle.module';
@@ -75,7 +75,7 @@ export async function startScenario(runtimeEnv: Record<string, string>, options:
     LOG_LEVEL: 'error',
     ...runtimeEnv,
   });
-  const lifecycle = createLifecycleService({ env: TEST_LIFECYCLE_ENV, clock: { now: () => new Date(Date.now() + offset) } });
+  const lifecycle = createLifecycleService({ env: TEST_LIFECYCLE_ENV, clock: { now: () => Date.now() + offset, sleep: systemClock.sleep } });
   const quiet = { log: () => undefined, error: () => undefined, warn: () => undefined };
   let host = await startHost({ descriptors: [inventoryService, lifecycle], config, bus: options.bus, logger: quiet });
   let bus = host.infrastructure.get('lifecycle')!.bus;

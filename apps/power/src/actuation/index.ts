@@ -1,5 +1,4 @@
 // Carrying out power actions safely: rate limits, retries, verification, idempotency.
-export * from './clock';
 export * from './retry-policy';
 export * from './rate-limiter';
 export * from './recent-commands';

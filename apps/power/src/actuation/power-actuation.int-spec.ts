@@ -12,7 +12,7 @@ import { InMemorySshKeyStore } from '../drivers/ssh-key-store.port';
 import { WakeOnLanDriver } from '../drivers/wake-on-lan.driver';
 import { testNode } from '../drivers/testing/test-node';
 import { usableKeyPair } from '../drivers/testing/ssh-keys';
-import { systemClock } from './clock';
+import { systemClock } from '@somnus/runtime';
 import { NodeActionLocks } from './recent-commands';
 import { PowerRateLimits } from './rate-limiter';
 import { SleepNodeUseCase } from './sleep-node.use-case';

@@ -5,7 +5,7 @@ import { NodeActionLocks } from './recent-commands';
 import { PowerRateLimits } from './rate-limiter';
 import { SleepVerification } from './sleep-verifier';
 import { SleepNodeUseCase, SleepObserver } from './sleep-node.use-case';
-import { FakeClock } from './testing/fake-clock';
+import { FakeClock } from '@somnus/testing';
 import { ScriptedDriver, ScriptedSend, ScriptedSleepVerifier } from './testing/fakes';
 
 function setup(options: { sends?: ScriptedSend[]; verification?: SleepVerification; suspendsPerMinute?: number; locks?: NodeActionLocks } = {}) {

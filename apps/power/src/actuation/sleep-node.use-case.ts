@@ -3,7 +3,7 @@
 // failed sleep leaves the node awake, which is safe, and the scheduler decides again with fresh facts.
 import type { Node } from '@somnus/contracts';
 import { PowerDriverRegistry } from '../drivers/power-driver.port';
-import { ActuationClock } from './clock';
+import { Clock } from '@somnus/runtime';
 import { NodeActionLocks, RecentCommands } from './recent-commands';
 import { ObserverErrorHandler, PowerRefusal, notify } from './power-observer';
 import { PowerRateLimits } from './rate-limiter';
@@ -53,7 +53,7 @@ export interface SleepNodeDeps {
   readonly drivers: PowerDriverRegistry;
   readonly limits: PowerRateLimits;
   readonly verifier: VerifiesSleep;
-  readonly clock: ActuationClock;
+  readonly clock: Clock;
   readonly recent?: RecentCommands<SleepResult>;
   readonly locks?: NodeActionLocks;
   readonly onObserverError?: ObserverErrorHandler;

@@ -1,5 +1,5 @@
 import { testNode } from '../drivers/testing/test-node';
-import { FakeClock } from './testing/fake-clock';
+import { FakeClock } from '@somnus/testing';
 import { SleepVerifier } from './sleep-verifier';
 
 describe('SleepVerifier', () => {

@@ -2,7 +2,7 @@
 // still answers after a suspend was sent is reported, never assumed asleep (it would keep drawing power
 // while the fleet view says otherwise).
 import type { Node } from '@somnus/contracts';
-import { ActuationClock } from './clock';
+import { Clock } from '@somnus/runtime';
 import { TcpProbe, tcpReachable } from './tcp-probe.adapter';
 import { reachabilityTarget } from './wake-verifier';
 
@@ -41,7 +41,7 @@ export class SleepVerifier implements VerifiesSleep {
   private readonly tcpProbe: TcpProbe;
 
   constructor(
-    private readonly deps: { readonly clock: ActuationClock; readonly tcpProbe?: TcpProbe },
+    private readonly deps: { readonly clock: Clock; readonly tcpProbe?: TcpProbe },
     settings: Partial<SleepVerifierSettings> = {},
   ) {
     this.settings = { ...DEFAULT_SLEEP_VERIFIER_SETTINGS, ...settings };

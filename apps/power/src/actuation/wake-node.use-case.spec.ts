@@ -4,7 +4,7 @@ import { HostKeyMismatchError } from '../drivers/ssh-errors';
 import { testNode } from '../drivers/testing/test-node';
 import { NodeActionLocks } from './recent-commands';
 import { PowerRateLimits } from './rate-limiter';
-import { FakeClock } from './testing/fake-clock';
+import { FakeClock } from '@somnus/testing';
 import { NOT_VERIFIED, ScriptedDriver, ScriptedSend, ScriptedWakeVerifier, VERIFIED } from './testing/fakes';
 import { WakeVerification } from './wake-verifier';
 import { WakeNodeUseCase, WakeObserver } from './wake-node.use-case';

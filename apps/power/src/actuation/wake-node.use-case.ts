@@ -3,7 +3,7 @@
 // (woke, wakeFailed or refused): a node is never left "waking".
 import type { Node } from '@somnus/contracts';
 import { PowerDriverRegistry } from '../drivers/power-driver.port';
-import { ActuationClock } from './clock';
+import { Clock } from '@somnus/runtime';
 import { NodeActionLocks, RecentCommands } from './recent-commands';
 import { ObserverErrorHandler, PowerRefusal, notify } from './power-observer';
 import { PowerRateLimits } from './rate-limiter';
@@ -62,7 +62,7 @@ export interface WakeNodeDeps {
   readonly drivers: PowerDriverRegistry;
   readonly limits: PowerRateLimits;
   readonly verifier: VerifiesWake;
-  readonly clock: ActuationClock;
+  readonly clock: Clock;
   readonly retryPolicy?: RetryPolicy;
   readonly recent?: RecentCommands<WakeResult>;
   /** Shared with the sleep use-case so a node is never woken and put to sleep at once. */

@@ -1,6 +1,6 @@
 import { HostKeyMismatchError, SshUnreachableError } from '../drivers/ssh-errors';
 import { testNode } from '../drivers/testing/test-node';
-import { FakeClock } from './testing/fake-clock';
+import { FakeClock } from '@somnus/testing';
 import { WakeVerifier, wakeTimeoutMs } from './wake-verifier';
 
 const ssh = { host: '10.0.1.17', port: 2222, user: 'somnus', hostKeySha256: `SHA256:${'A'.repeat(43)}` };

@@ -7,7 +7,7 @@
 //   kubernetes  for a Kubernetes node, when a readiness check is given: the Node object is Ready.
 import type { Node } from '@somnus/contracts';
 import { PowerDriverError } from '../drivers/power-driver.port';
-import { ActuationClock } from './clock';
+import { Clock } from '@somnus/runtime';
 import { TcpProbe, tcpReachable } from './tcp-probe.adapter';
 
 export type VerificationStage = 'tcp' | 'ssh' | 'kubernetes';
@@ -52,7 +52,7 @@ export const DEFAULT_WAKE_VERIFIER_SETTINGS: WakeVerifierSettings = {
 };
 
 export interface WakeVerifierDeps {
-  readonly clock: ActuationClock;
+  readonly clock: Clock;
   readonly tcpProbe?: TcpProbe;
   /** Connects with the pinned host key and authenticates (e.g. `SshPowerDriver.verifyHandshake`); throws on failure. */
   readonly sshHandshake?: (node: Node) => Promise<void>;

@@ -8,3 +8,4 @@ export * from './ssh-key-store.port';
 export * from './ssh-key-store.adapter';
 export type { NodeActivity } from '@somnus/domain';
 export * from './node-command';
+export * from './secret-store';

@@ -4,7 +4,7 @@ import { Calendar, CommandOutcome, CreateCalendar, DeleteCalendar, Envelope, Lis
 import { AnswerQuery, Delivery, durableName, OnMessage } from '@somnus/bus';
 import { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
-import { SCHEDULER_CLOCK, type SchedulerClock } from '../config/scheduler.config';
+import { CLOCK, type Clock } from '@somnus/runtime';
 import { DecisionLoop } from '../decisions/decision-loop';
 import { CalendarRepository } from './calendar.repository';
 
@@ -16,7 +16,7 @@ import { CalendarRepository } from './calendar.repository';
 export class CalendarHandler {
   constructor(
     @Inject(SERVICE_STORE) private readonly store: ServiceStore,
-    @Inject(SCHEDULER_CLOCK) private readonly clock: SchedulerClock,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly loop: DecisionLoop,
   ) {}
 
@@ -27,7 +27,7 @@ export class CalendarHandler {
       if (await repository.findByName(spec.name)) {
         return { ok: false, code: 'conflict', reason: `a calendar named "${spec.name}" already exists: choose another name or update it` };
       }
-      return { ok: true, result: await repository.insert(randomUUID(), spec, new Date(this.clock())) };
+      return { ok: true, result: await repository.insert(randomUUID(), spec, new Date(this.clock.now())) };
     });
   }
 
@@ -38,7 +38,7 @@ export class CalendarHandler {
       if (!(await repository.find(calendarId))) return { ok: false, code: 'not-found', reason: `no calendar with id ${calendarId}: list calendars to find its id` };
       const clash = await repository.findByName(spec.name);
       if (clash && clash.id !== calendarId) return { ok: false, code: 'conflict', reason: `another calendar is already named "${spec.name}"` };
-      return { ok: true, result: await repository.replace(calendarId, spec, new Date(this.clock())) };
+      return { ok: true, result: await repository.replace(calendarId, spec, new Date(this.clock.now())) };
     });
   }
 

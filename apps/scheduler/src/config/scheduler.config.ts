@@ -100,9 +100,5 @@ function definedOnly<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Epoch milliseconds now; injectable so tests can place "now" just before a calendar window opens. */
-export type SchedulerClock = () => number;
-export const systemClock: SchedulerClock = () => Date.now();
 
 export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');
-export const SCHEDULER_CLOCK = Symbol('SCHEDULER_CLOCK');

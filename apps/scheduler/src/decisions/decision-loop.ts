@@ -3,10 +3,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { Cause, DecisionMade, DrainNode, newMessageId, WakeNode } from '@somnus/contracts';
 import { SomnusPolicy, type CalendarWindow, type Decision, type NodeSnapshot, type PendingWorkload, type PolicyInput, type RunningWorkload } from '@somnus/policy';
 import { ServiceStore } from '@somnus/persistence';
-import { loadKubeConfig, RuntimeConfig, SERVICE_INFRASTRUCTURE, SERVICE_STORE, type ServiceInfrastructure } from '@somnus/runtime';
+import { CLOCK, type Clock, loadKubeConfig, RuntimeConfig, SERVICE_INFRASTRUCTURE, SERVICE_STORE, type ServiceInfrastructure } from '@somnus/runtime';
 import { nextStartOfAny, toPolicyWindow } from '../calendars/calendar-window';
 import { CalendarRepository } from '../calendars/calendar.repository';
-import { SCHEDULER_CLOCK, SCHEDULER_CONFIG, type SchedulerClock, type SchedulerConfig } from '../config/scheduler.config';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config/scheduler.config';
 import { KubernetesWatch } from '../demand/kubernetes-watch.adapter';
 import { allocationByNode, isUnschedulable, kubeNodeReady, occupiesNode, isNodeBound, pendingWorkloadOf, podKey, podRequests } from '../demand/pod-demand';
 import { FleetProjectionRepository } from '../fleet/fleet-projection.repository';
@@ -54,7 +54,7 @@ export class DecisionLoop {
     @Inject(SERVICE_STORE) private readonly store: ServiceStore,
     @Inject(SERVICE_INFRASTRUCTURE) private readonly infrastructure: ServiceInfrastructure,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
-    @Inject(SCHEDULER_CLOCK) private readonly clock: SchedulerClock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.policy = new SomnusPolicy(config.policy, config.policyName);
   }
@@ -133,7 +133,7 @@ export class DecisionLoop {
 
   /** The policy's input as the leader sees it now (exposed for tests and diagnostics). */
   async buildInput(): Promise<{ input: PolicyInput; projected: ProjectedNode[] }> {
-    const now = this.clock();
+    const now = this.clock.now();
     const manager = this.store.dataSource.manager;
     const [projected, calendars] = await Promise.all([
       new FleetProjectionRepository(manager, this.store.schema).list(),

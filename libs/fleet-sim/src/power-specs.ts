@@ -9,7 +9,7 @@ export interface PowerCurve {
   curveWatts: number[];
 }
 
-/** `../shared/data/power-specs` seen from the repository root (this file lives in tools/fleet-sim/src). */
+/** `../shared/data/power-specs` seen from the repository root (this file lives in libs/fleet-sim/src). */
 export const DEFAULT_POWER_SPECS_DIR = resolve(__dirname, '../../../../shared/data/power-specs');
 
 /** Parses one file: the first line holding 11 numbers is the curve; a comment line names the machine. */

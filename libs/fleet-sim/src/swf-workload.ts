@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PodArrival } from './pod-arrival';
 
-/** `../shared/data/traces` seen from the repository root (this file lives in tools/fleet-sim/src). */
+/** `../shared/data/traces` seen from the repository root (this file lives in libs/fleet-sim/src). */
 export const DEFAULT_TRACES_DIR = resolve(__dirname, '../../../../shared/data/traces');
 
 /** The fields of a Standard Workload Format job the simulator uses (times in seconds). */
