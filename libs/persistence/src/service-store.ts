@@ -36,6 +36,9 @@ export class ServiceTransaction {
   }
 }
 
+/** The transaction a unit of work runs in: what use cases and repositories take instead of building one. */
+export type Tx = ServiceTransaction;
+
 export type TransactionResult<T> = { duplicate: false; result: T } | { duplicate: true };
 
 /**

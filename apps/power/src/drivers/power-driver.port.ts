@@ -41,6 +41,26 @@ export type DriverResult =
 
 export type SupportCheck = { readonly supported: true } | { readonly supported: false; readonly reason: string };
 
+/** What a BMC (or a smart plug) says about the machine's power, read rather than inferred. */
+export type ReportedPowerState = 'on' | 'off' | 'unknown';
+
+export type PowerStateResult =
+  | { readonly ok: true; readonly driver: string; readonly state: ReportedPowerState; readonly detail?: string }
+  | { readonly ok: false; readonly driver: string; readonly reason: string; readonly error: PowerDriverError };
+
+export type TemperatureKind = 'inlet' | 'cpu' | 'other';
+
+/** One reading of the hardware's own sensors. Absent fields mean the hardware does not report them. */
+export interface HardwareReadings {
+  /** Instantaneous wall power, as the BMC measures it (Redfish PowerConsumedWatts, IPMI DCMI power reading). */
+  readonly watts?: number;
+  readonly temperatures: readonly { readonly name: string; readonly kind: TemperatureKind; readonly celsius: number }[];
+}
+
+export type HardwareReadingsResult =
+  | { readonly ok: true; readonly driver: string; readonly readings: HardwareReadings }
+  | { readonly ok: false; readonly driver: string; readonly reason: string; readonly error: PowerDriverError };
+
 export interface PowerDriver {
   /** The name operators write in `node.driver` (`wol`, `ssh`, `ipmi`, ...). */
   readonly name: string;
@@ -49,6 +69,18 @@ export interface PowerDriver {
   wake?(node: Node, ctx: DriverContext): Promise<DriverResult>;
   sleep?(node: Node, ctx: DriverContext): Promise<DriverResult>;
   powerOff?(node: Node, ctx: DriverContext): Promise<DriverResult>;
+  /** Power off and on again, when an operator asks for it. */
+  powerCycle?(node: Node, ctx: DriverContext): Promise<DriverResult>;
+  /** The power state the hardware reports (BMC drivers); drivers that cannot read it leave this out. */
+  powerState?(node: Node, ctx: DriverContext): Promise<PowerStateResult>;
+  /** Measured watts and temperatures (BMC drivers). */
+  readHardware?(node: Node, ctx: DriverContext): Promise<HardwareReadingsResult>;
+  /**
+   * Whether the action can be carried out now, without carrying it out: the credentials are present and the
+   * peer answers (an SSH handshake with the pinned host key, a BMC login). Used before a drain so that a
+   * node that cannot be put to sleep is never drained for nothing. Leave it out when `supports` says all.
+   */
+  preflight?(action: PowerAction, node: Node, ctx: DriverContext): Promise<{ readonly ready: true } | { readonly ready: false; readonly reason: string; readonly code: string }>;
 }
 
 /** Injection token for the list of installed drivers (`PowerDriver[]`), for the service's module to provide. */
