@@ -8,8 +8,23 @@ export interface InboxEntry {
   messageId: string;
 }
 
+/**
+ * The transaction a unit of work runs in: its tables (for repositories) and the outbox. Use cases and
+ * repositories take a `Tx` rather than building one; unit tests give them a fake.
+ */
+export interface Tx {
+  readonly manager: EntityManager;
+  /** Writes an event (or a command to another service) to the outbox, in this transaction. */
+  emit<M extends MessageDefinition>(definition: M, data: Payload<M>, init: { cause: Cause; subject?: string }): Promise<Envelope<Payload<M>>>;
+}
+
+/** Runs work in one transaction, optionally claiming an inbox entry so a redelivery is skipped. */
+export interface Transactions {
+  transact<T>(work: (tx: Tx) => Promise<T>, inbox?: InboxEntry): Promise<TransactionResult<T>>;
+}
+
 /** A transaction of one service: its tables, and the events it will emit once the transaction commits. */
-export class ServiceTransaction {
+export class ServiceTransaction implements Tx {
   readonly emitted: Envelope[] = [];
 
   constructor(
@@ -36,16 +51,13 @@ export class ServiceTransaction {
   }
 }
 
-/** The transaction a unit of work runs in: what use cases and repositories take instead of building one. */
-export type Tx = ServiceTransaction;
-
 export type TransactionResult<T> = { duplicate: false; result: T } | { duplicate: true };
 
 /**
  * One service's durable state: its schema in Postgres, with the outbox and inbox that make "change my
  * tables and emit an event" one atomic step, and handlers idempotent by envelope id.
  */
-export class ServiceStore {
+export class ServiceStore implements Transactions {
   private readonly committedListeners: (() => void)[] = [];
 
   constructor(
@@ -59,7 +71,7 @@ export class ServiceStore {
     this.committedListeners.push(listener);
   }
 
-  async transact<T>(work: (tx: ServiceTransaction) => Promise<T>, inbox?: InboxEntry): Promise<TransactionResult<T>> {
+  async transact<T>(work: (tx: Tx) => Promise<T>, inbox?: InboxEntry): Promise<TransactionResult<T>> {
     const outcome = await this.dataSource.transaction(async (manager): Promise<TransactionResult<T>> => {
       if (inbox) {
         const inserted = (await manager.query(
