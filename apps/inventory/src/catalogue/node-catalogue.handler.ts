@@ -20,7 +20,7 @@ import {
   describeIssues,
 } from '@somnus/contracts';
 import { AnswerQuery, Delivery, durableName, OnMessage } from '@somnus/bus';
-import { ServiceStore, ServiceTransaction } from '@somnus/persistence';
+import { ServiceStore, Tx } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
 import { NodeCatalogueRepository, toNode } from './node-catalogue.repository';
 
@@ -95,7 +95,7 @@ export class NodeCatalogueHandler {
     return result.duplicate ? { ok: false, code: 'conflict', reason: 'duplicate' } : result.result;
   }
 
-  private async once(envelope: Envelope, consumer: string, work: (tx: ServiceTransaction) => Promise<NodeOutcome>): Promise<NodeOutcome> {
+  private async once(envelope: Envelope, consumer: string, work: (tx: Tx) => Promise<NodeOutcome>): Promise<NodeOutcome> {
     const outcome = await this.store.transact(work, { consumer, messageId: envelope.id });
     if (!outcome.duplicate) return outcome.result;
     // Already handled: answer with the node as it is now, so a retried request still gets its result.
@@ -104,7 +104,7 @@ export class NodeCatalogueHandler {
     return entity ? { ok: true, result: toNode(entity) } : { ok: false, code: 'not-found', reason: `node ${name} is gone` };
   }
 
-  private async create(tx: ServiceTransaction, spec: NodeSpec, cause: Cause): Promise<NodeOutcome> {
+  private async create(tx: Tx, spec: NodeSpec, cause: Cause): Promise<NodeOutcome> {
     const repository = new NodeCatalogueRepository(tx.manager);
     if (await repository.findByName(spec.name)) {
       return { ok: false, code: 'conflict', reason: `a node named "${spec.name}" already exists: choose another name or update it` };
@@ -114,7 +114,7 @@ export class NodeCatalogueHandler {
     return { ok: true, result: node };
   }
 
-  private async replace(tx: ServiceTransaction, id: string, merged: unknown, cause: Cause): Promise<NodeOutcome> {
+  private async replace(tx: Tx, id: string, merged: unknown, cause: Cause): Promise<NodeOutcome> {
     const parsed = nodeSpecSchema.safeParse(merged);
     if (!parsed.success) return { ok: false, code: 'invalid', reason: describeIssues(parsed.error) };
     const repository = new NodeCatalogueRepository(tx.manager);

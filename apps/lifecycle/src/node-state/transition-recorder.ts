@@ -1,6 +1,6 @@
 import { Cause, DrainRejected, LifecycleState, NodeTransitioned, PowerState, TransitionRejected } from '@somnus/contracts';
 import { applyTransition } from '@somnus/domain';
-import type { ServiceTransaction } from '@somnus/persistence';
+import type { Tx } from '@somnus/persistence';
 import type { NodeStateEntity } from '../persistence/node-state.entity';
 import { NodeStatesRepository } from './node-states.repository';
 
@@ -12,7 +12,7 @@ export type MoveResult = { ok: true } | { ok: false; reason: string };
  * one leaves the node as it was, adds the rejection to its history and emits `TransitionRejected`.
  */
 export async function moveNode(
-  tx: ServiceTransaction,
+  tx: Tx,
   entity: NodeStateEntity,
   to: LifecycleState,
   init: { cause: Cause; reason: string; at: Date; powerState?: PowerState },
@@ -38,7 +38,7 @@ export async function moveNode(
 
 /** A safety check refused a drain: the event, and the refusal in the node's history (state unchanged). */
 export async function recordDrainRefusal(
-  tx: ServiceTransaction,
+  tx: Tx,
   entity: NodeStateEntity,
   refusal: { check: string; reason: string },
   init: { cause: Cause; at: Date },
