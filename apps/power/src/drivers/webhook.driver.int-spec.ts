@@ -75,7 +75,14 @@ class Receiver {
 /** The real clock, except that waits are recorded and last at most 20 ms: the test checks what was asked. */
 function recordingClock(): Clock & { waits: number[] } {
   const waits: number[] = [];
-  return { waits, now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20), waits.push(ms))) };
+  return {
+    waits,
+    now: () => Date.now(),
+    sleep: (ms) => {
+      waits.push(ms);
+      return new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 20)));
+    },
+  };
 }
 
 const receiver = new Receiver(new Webhook(WHSEC));
