@@ -1,17 +1,16 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { V1Pod } from '@kubernetes/client-node';
-import { Cause, DecisionMade, DrainNode, newMessageId, WakeNode } from '@somnus/contracts';
-import { SomnusPolicy, type CalendarWindow, type Decision, type NodeSnapshot, type PendingWorkload, type PolicyInput, type RunningWorkload } from '@somnus/policy';
-import { ServiceStore } from '@somnus/persistence';
-import { CLOCK, type Clock, loadKubeConfig, RuntimeConfig, SERVICE_INFRASTRUCTURE, SERVICE_STORE, type ServiceInfrastructure } from '@somnus/runtime';
+import { type Calendar, Cause, DecisionMade, DrainNode, newMessageId, WakeNode } from '@somnus/contracts';
+import type { CalendarWindow, Decision, NodeSnapshot, PendingWorkload, PolicyInput, PowerPolicy, RunningWorkload } from '@somnus/policy';
+import type { Transactions, Tx } from '@somnus/persistence';
+import type { Clock } from '@somnus/runtime';
 import { nextStartOfAny, toPolicyWindow } from '../calendars/calendar-window';
-import { CalendarRepository } from '../calendars/calendar.repository';
-import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config/scheduler.config';
-import { KubernetesWatch } from '../demand/kubernetes-watch.adapter';
+import type { SchedulerConfig } from '../config/scheduler.config';
+import type { DemandSource } from '../demand/demand-source.port';
 import { allocationByNode, isUnschedulable, kubeNodeReady, occupiesNode, isNodeBound, pendingWorkloadOf, podKey, podRequests } from '../demand/pod-demand';
-import { FleetProjectionRepository } from '../fleet/fleet-projection.repository';
 import { buildFleetSnapshot, inFlightSettled, kubeNameOf, type InFlight, type KubeNodeView, type ProjectedNode } from '../fleet/fleet-snapshot';
-import { DecisionRepository } from './decision.repository';
+import type { LeaseFence } from '../leadership/lease-fence.port';
+import type { RecordedDecision } from './decision.repository';
 
 export const POLICY_ACTOR = 'policy:somnus';
 
@@ -29,19 +28,31 @@ export interface AppliedDecision extends Decision {
   command?: 'wake-node' | 'drain-node';
 }
 
+/** What the loop needs, each behind the narrowest port that does. */
+export interface DecisionLoopDeps {
+  readonly policy: Pick<PowerPolicy, 'name' | 'decide'>;
+  readonly demand: DemandSource;
+  readonly fleet: { list(): Promise<ProjectedNode[]> };
+  readonly calendars: { list(): Promise<Calendar[]> };
+  readonly decisions: { insert(tx: Tx, decision: RecordedDecision): Promise<void> };
+  readonly fence: LeaseFence;
+  readonly transactions: Transactions;
+  readonly clock: Clock;
+  readonly config: Pick<SchedulerConfig, 'tickMs' | 'wakeInFlightMs' | 'sleepInFlightMs' | 'sleepRetryMs' | 'wakeRetryMs'>;
+  /** SOMNUS_DRY_RUN: decisions are recorded and published, but no command is sent. */
+  readonly dryRun: boolean;
+}
+
 /**
  * The leader's loop: gathers the fleet (its projections plus the Kubernetes API), pending pods and calendar
  * windows into the policy's input, asks the Somnus policy, and carries the answer out. Runs are serial and
  * coalesced: a trigger during a run causes exactly one more run right after it. Only the leader runs it.
  */
-@Injectable()
 export class DecisionLoop {
   private readonly logger = new Logger('scheduler');
-  private readonly policy: SomnusPolicy;
   private readonly inFlight = new Map<string, InFlight>();
   /** Last decision recorded per node, so a standing "hold" is recorded once, not every tick. */
   private readonly lastRecorded = new Map<string, string>();
-  private kube?: KubernetesWatch;
   private running?: Promise<void>;
   private pending: DecisionTrigger[] = [];
   private active = false;
@@ -50,17 +61,14 @@ export class DecisionLoop {
   private wakeUpTimer?: NodeJS.Timeout;
   private readonly listeners: ((decisions: AppliedDecision[]) => void)[] = [];
 
-  constructor(
-    @Inject(SERVICE_STORE) private readonly store: ServiceStore,
-    @Inject(SERVICE_INFRASTRUCTURE) private readonly infrastructure: ServiceInfrastructure,
-    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.policy = new SomnusPolicy(config.policy, config.policyName);
-  }
+  private readonly policy: DecisionLoopDeps['policy'];
+  private readonly config: DecisionLoopDeps['config'];
+  private readonly clock: Clock;
 
-  private get runtime(): RuntimeConfig {
-    return this.infrastructure.config;
+  constructor(private readonly deps: DecisionLoopDeps) {
+    this.policy = deps.policy;
+    this.config = deps.config;
+    this.clock = deps.clock;
   }
 
   /** Called when decisions were carried out (tests, the demo's live log). */
@@ -74,22 +82,14 @@ export class DecisionLoop {
     this.active = true;
     this.inFlight.clear();
     this.lastRecorded.clear();
-    const kubeConfig = loadKubeConfig(this.runtime);
-    if (kubeConfig) {
-      const kube = new KubernetesWatch(kubeConfig, {
-        backoffMs: this.config.watchBackoffMs,
-        backoffMaxMs: this.config.watchBackoffMaxMs,
-        onUnschedulable: (pod) => this.requestDecision({ why: 'pod-unschedulable' }, pod),
-        onChange: () => this.requestDecision({ why: 'fleet-changed' }),
-        log: (message) => this.logger.warn(message),
-      });
-      this.kube = kube;
-      await kube.start();
-      if (!this.active) await kube.stop();
-    } else {
-      this.logger.log('no Kubernetes API (KUBERNETES_MODE=none): demand comes from calendars and the API only');
+    await this.deps.demand.start({
+      onUnschedulable: (pod) => this.requestDecision({ why: 'pod-unschedulable' }, pod),
+      onChange: () => this.requestDecision({ why: 'fleet-changed' }),
+    });
+    if (!this.active) {
+      await this.deps.demand.stop();
+      return;
     }
-    if (!this.active) return;
     this.tickTimer = setInterval(() => this.requestDecision({ why: 'tick' }), this.config.tickMs);
     this.tickTimer.unref();
     this.requestDecision({ why: 'elected' });
@@ -101,15 +101,18 @@ export class DecisionLoop {
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.wakeUpTimer) clearTimeout(this.wakeUpTimer);
     this.tickTimer = this.wakeUpTimer = undefined;
-    const kube = this.kube;
-    this.kube = undefined;
-    await kube?.stop();
+    await this.deps.demand.stop();
     await this.running?.catch(() => undefined);
     this.pending = [];
   }
 
   get isActive(): boolean {
     return this.active;
+  }
+
+  /** Resolves once no decision is under way or asked for (tests wait on it instead of on time). */
+  async settled(): Promise<void> {
+    for (let round = 0; round < 100 && this.running; round++) await this.running;
   }
 
   /** Asks for a decision now (or right after the one under way). Ignored unless this replica leads. */
@@ -134,11 +137,7 @@ export class DecisionLoop {
   /** The policy's input as the leader sees it now (exposed for tests and diagnostics). */
   async buildInput(): Promise<{ input: PolicyInput; projected: ProjectedNode[] }> {
     const now = this.clock.now();
-    const manager = this.store.dataSource.manager;
-    const [projected, calendars] = await Promise.all([
-      new FleetProjectionRepository(manager, this.store.schema).list(),
-      new CalendarRepository(manager, this.store.schema).list(),
-    ]);
+    const [projected, calendars] = await Promise.all([this.deps.fleet.list(), this.deps.calendars.list()]);
     const byId = new Map(projected.map((p) => [p.node.id, p]));
     for (const [nodeId, flight] of this.inFlight) {
       const timeout = flight.action === 'wake' ? this.config.wakeInFlightMs : this.config.sleepInFlightMs;
@@ -149,9 +148,10 @@ export class DecisionLoop {
     let allocations: ReturnType<typeof allocationByNode> | undefined;
     const pending: PendingWorkload[] = [];
     const running: RunningWorkload[] = [];
-    if (this.kube) {
-      kubeNodes = new Map(this.kube.nodeList().map((n) => [n.metadata?.name ?? '', { ready: kubeNodeReady(n), cordoned: n.spec?.unschedulable === true }]));
-      const pods = this.kube.podList();
+    const cluster = this.deps.demand.current();
+    if (cluster) {
+      kubeNodes = new Map(cluster.nodes.map((n) => [n.metadata?.name ?? '', { ready: kubeNodeReady(n), cordoned: n.spec?.unschedulable === true }]));
+      const pods = cluster.pods;
       allocations = allocationByNode(pods);
       const idByKubeName = new Map(projected.map((p) => [kubeNameOf(p.node), p.node.id]));
       for (const pod of pods) {
@@ -196,17 +196,12 @@ export class DecisionLoop {
     if (toApply.length === 0) return;
 
     const messageCause = triggers.find((t) => t.cause)?.cause;
-    const dryRun = this.runtime.SOMNUS_DRY_RUN;
+    const dryRun = this.deps.dryRun;
     const at = new Date(now);
     const applied: AppliedDecision[] = [];
-    const result = await this.store.transact(async (tx) => {
+    const result = await this.deps.transactions.transact(async (tx) => {
       // Fencing: a replica that lost its lease while paused must not act, whatever it still believes.
-      const fenced = (await tx.manager.query(
-        `SELECT 1 FROM "${this.store.schema}".leader_lease WHERE name = 'scheduler' AND holder = $1 AND expires_at > clock_timestamp()`,
-        [this.holder],
-      )) as unknown[];
-      if (fenced.length === 0) return false;
-      const decisions = new DecisionRepository(tx.manager, this.store.schema);
+      if (!(await this.deps.fence.holds(tx, this.holder))) return false;
       for (const d of toApply) {
         const node = byId.get(d.nodeId);
         const cause: Cause = { actor: POLICY_ACTOR, correlationId: messageCause?.correlationId ?? newMessageId(), causationId: messageCause?.causationId };
@@ -215,7 +210,7 @@ export class DecisionLoop {
           { action: d.action, nodeId: d.nodeId, reason: d.reason, code: d.code, policy: this.policy.name, dryRun },
           { cause, subject: d.nodeId },
         );
-        await decisions.insert({
+        await this.deps.decisions.insert(tx, {
           id: event.id,
           at,
           action: d.action,

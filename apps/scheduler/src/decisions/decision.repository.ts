@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ReplyOf, ListDecisions } from '@somnus/contracts';
+import type { Tx } from '@somnus/persistence';
 import type { DecisionAction, ReasonCode } from '@somnus/policy';
 
 export interface RecordedDecision {
@@ -30,14 +31,16 @@ interface DecisionRow {
 
 type DecisionPage = ReplyOf<typeof ListDecisions>;
 
+/** The decisions table: recorded in the decider's transaction, listed by every replica. */
 export class DecisionRepository {
   constructor(
     private readonly manager: EntityManager,
     private readonly schema: string,
   ) {}
 
-  async insert(d: RecordedDecision): Promise<void> {
-    await this.manager.query(
+  /** In the transaction that emits the decision's event, so the record and the event stand or fall together. */
+  async insert(tx: Tx, d: RecordedDecision): Promise<void> {
+    await tx.manager.query(
       `INSERT INTO "${this.schema}".decisions (id, at, action, node_id, node_name, reason, code, policy, dry_run, correlation_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [d.id, d.at, d.action, d.nodeId, d.nodeName, d.reason, d.code, d.policy, d.dryRun, d.correlationId],

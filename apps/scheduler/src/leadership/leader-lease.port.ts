@@ -11,3 +11,5 @@ export interface LeaderLeaseStore {
   /** Who holds an unexpired lease, if anyone. */
   currentHolder(): Promise<string | undefined>;
 }
+
+export const LEADER_LEASE = Symbol('LEADER_LEASE');

@@ -1,11 +1,13 @@
 import type { DataSource } from 'typeorm';
+import type { Tx } from '@somnus/persistence';
 import type { LeaderLeaseStore } from './leader-lease.port';
+import type { LeaseFence } from './lease-fence.port';
 
 /**
  * The lease as one row of `<schema>.leader_lease`. One atomic upsert takes or renews it only when it is
  * expired or already ours, and Postgres' clock decides: two replicas can never both get a row back.
  */
-export class PostgresLeaderLease implements LeaderLeaseStore {
+export class PostgresLeaderLease implements LeaderLeaseStore, LeaseFence {
   constructor(
     private readonly dataSource: DataSource,
     private readonly schema: string,
@@ -24,7 +26,7 @@ export class PostgresLeaderLease implements LeaderLeaseStore {
        RETURNING holder`,
       [this.name, holder, durationMs],
     )) as { holder: string }[];
-    return rows.length === 1 && rows[0].holder === holder;
+    return rows.length === 1 && rows[0]?.holder === holder;
   }
 
   async release(holder: string): Promise<void> {
@@ -39,5 +41,13 @@ export class PostgresLeaderLease implements LeaderLeaseStore {
       holder: string;
     }[];
     return rows[0]?.holder;
+  }
+
+  async holds(tx: Tx, holder: string): Promise<boolean> {
+    const rows = (await tx.manager.query(`SELECT 1 FROM "${this.schema}".leader_lease WHERE name = $1 AND holder = $2 AND expires_at > clock_timestamp()`, [
+      this.name,
+      holder,
+    ])) as unknown[];
+    return rows.length > 0;
   }
 }

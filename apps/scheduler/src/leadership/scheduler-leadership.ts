@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ServiceStore } from '@somnus/persistence';
-import { SERVICE_STORE } from '@somnus/runtime';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config/scheduler.config';
 import { DecisionLoop } from '../decisions/decision-loop';
 import { LeaderElector } from './leader-elector';
-import { PostgresLeaderLease } from './postgres-lease.adapter';
+import { LEADER_LEASE, type LeaderLeaseStore } from './leader-lease.port';
 
 export interface Leadership {
   /** This replica's name in the lease. */
@@ -26,12 +24,12 @@ export class SchedulerLeadership implements OnApplicationBootstrap, OnApplicatio
   private transition: Promise<void> = Promise.resolve();
 
   constructor(
-    @Inject(SERVICE_STORE) store: ServiceStore,
+    @Inject(LEADER_LEASE) lease: LeaderLeaseStore,
     @Inject(SCHEDULER_CONFIG) config: SchedulerConfig,
     private readonly loop: DecisionLoop,
   ) {
     const holder = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-    this.elector = new LeaderElector(new PostgresLeaderLease(store.dataSource, store.schema), {
+    this.elector = new LeaderElector(lease, {
       holder,
       leaseMs: config.leaseMs,
       renewMs: config.leaseRenewMs,
