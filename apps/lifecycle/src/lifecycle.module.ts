@@ -1,4 +1,5 @@
-import { loadKubeConfig, ServiceDescriptor, serviceModule } from '@somnus/runtime';
+import type { ServiceStore } from '@somnus/persistence';
+import { loadKubeConfig, SERVICE_STORE, ServiceDescriptor, serviceModule } from '@somnus/runtime';
 import { ACTIVITY_READER, ActivityReader, SshActivityReader } from './activity/ssh-activity.reader';
 import { BackgroundTasks } from './background-tasks';
 import { CLOCK, Clock, systemClock } from '@somnus/runtime';
@@ -9,6 +10,9 @@ import { IdleMonitor } from './idle/idle-monitor';
 import { CLUSTER, ClusterPort } from './kubernetes/cluster.port';
 import { KubernetesClusterAdapter } from './kubernetes/kubernetes-cluster.adapter';
 import { NodeStatesHandler } from './node-state/node-states.handler';
+import { NODE_STATES, type NodeStatesRepository, SqlNodeStatesRepository } from './node-state/node-states.repository';
+import { REACHABILITY, tcpReachability } from './node-state/tcp-reachability';
+import { TransitionRecorder } from './node-state/transition-recorder';
 import { lifecycleMigrations } from './persistence/migrations';
 import { NodeHistoryEntity } from './persistence/node-history.entity';
 import { NodeStateEntity } from './persistence/node-state.entity';
@@ -43,6 +47,9 @@ export function createLifecycleService(options: LifecycleServiceOptions = {}): S
           { provide: CLOCK, useValue: options.clock ?? systemClock },
           { provide: CLUSTER, useValue: cluster },
           { provide: ACTIVITY_READER, useValue: activityReader },
+          { provide: REACHABILITY, useValue: tcpReachability },
+          { provide: NODE_STATES, useFactory: (store: ServiceStore) => new SqlNodeStatesRepository(store.dataSource.manager), inject: [SERVICE_STORE] },
+          { provide: TransitionRecorder, useFactory: (nodes: NodeStatesRepository) => new TransitionRecorder(nodes), inject: [NODE_STATES] },
           BackgroundTasks,
           NodeStatesHandler,
           PowerEventsHandler,

@@ -1,16 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { LifecycleState, NodeIdle } from '@somnus/contracts';
 import { becameIdle, IdleState, NOT_IDLE, observeActivity } from '@somnus/domain';
-import { ServiceStore } from '@somnus/persistence';
-import { SERVICE_STORE } from '@somnus/runtime';
+import type { Transactions } from '@somnus/persistence';
+import { CLOCK, Clock, SERVICE_STORE } from '@somnus/runtime';
 import { ACTIVITY_READER, ActivityReader, NodeActivity } from '../activity/ssh-activity.reader';
-import { CLOCK, Clock } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
 import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
 import { movablePods } from '../kubernetes/kube-facts';
-import { systemCause } from '../node-state/node-states.handler';
-import { NodeStatesRepository } from '../node-state/node-states.repository';
-import { moveNode } from '../node-state/transition-recorder';
+import { NODE_STATES, type NodeStatesRepository } from '../node-state/node-states.repository';
+import { systemCause } from '../node-state/system-cause';
+import { TransitionRecorder } from '../node-state/transition-recorder';
 import { NodeStateEntity } from '../persistence/node-state.entity';
 import { activitySample, CounterReading } from './activity-sample';
 
@@ -31,10 +30,12 @@ export class IdleMonitor implements OnApplicationBootstrap, OnModuleDestroy {
   private sampling = false;
 
   constructor(
-    @Inject(SERVICE_STORE) private readonly store: ServiceStore,
+    @Inject(NODE_STATES) private readonly nodes: Pick<NodeStatesRepository, 'find' | 'list'>,
+    @Inject(TransitionRecorder) private readonly transitions: Pick<TransitionRecorder, 'move'>,
+    @Inject(SERVICE_STORE) private readonly transactions: Transactions,
     @Inject(CLUSTER) private readonly cluster: ClusterPort | null,
     @Inject(ACTIVITY_READER) private readonly activity: ActivityReader,
-    @Inject(LIFECYCLE_CONFIG) private readonly config: LifecycleConfig,
+    @Inject(LIFECYCLE_CONFIG) private readonly config: Pick<LifecycleConfig, 'idleDetection' | 'sampleIntervalMs' | 'idle'>,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -54,7 +55,7 @@ export class IdleMonitor implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      const nodes = await new NodeStatesRepository(this.store.dataSource.manager).list();
+      const nodes = await this.nodes.list();
       const watched = new Set(nodes.filter((n) => WATCHED.includes(n.state)).map((n) => n.id));
       // A node that left service (drained, asleep) starts counting anew when it comes back.
       for (const id of [...this.idle.keys()]) if (!watched.has(id)) this.idle.delete(id);
@@ -97,10 +98,10 @@ export class IdleMonitor implements OnApplicationBootstrap, OnModuleDestroy {
   private async markIdle(nodeId: string, from: LifecycleState, state: IdleState, sample: { movableWorkloads: number; cpuLoadPerCore: number; networkBytesPerSecond: number; sshSessions: number }): Promise<void> {
     const cause = systemCause();
     const minutes = Math.round(this.config.idle.idleGracePeriodMs / 6_000) / 10;
-    await this.store.transact(async (tx) => {
-      const entity = await new NodeStatesRepository(tx.manager).find(nodeId, true);
+    await this.transactions.transact(async (tx) => {
+      const entity = await this.nodes.find(nodeId, tx);
       if (!entity || entity.state !== from) return;
-      const moved = await moveNode(tx, entity, 'idle', { cause, reason: `no movable work and low activity for ${minutes} min`, at: new Date(this.clock.now()) });
+      const moved = await this.transitions.move(tx, entity, 'idle', { cause, reason: `no movable work and low activity for ${minutes} min`, at: new Date(this.clock.now()) });
       if (!moved.ok) return;
       const activity = {
         movableWorkloads: sample.movableWorkloads,
@@ -113,9 +114,9 @@ export class IdleMonitor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async move(nodeId: string, from: LifecycleState, to: LifecycleState, reason: string): Promise<void> {
-    await this.store.transact(async (tx) => {
-      const entity = await new NodeStatesRepository(tx.manager).find(nodeId, true);
-      if (entity && entity.state === from) await moveNode(tx, entity, to, { cause: systemCause(), reason, at: new Date(this.clock.now()) });
+    await this.transactions.transact(async (tx) => {
+      const entity = await this.nodes.find(nodeId, tx);
+      if (entity && entity.state === from) await this.transitions.move(tx, entity, to, { cause: systemCause(), reason, at: new Date(this.clock.now()) });
     });
   }
 }

@@ -8,7 +8,6 @@ import {
   GetNodeState,
   ListNodes,
   ListNodeStates,
-  newMessageId,
   Node,
   NodeRemoved,
   NodeState,
@@ -20,23 +19,19 @@ import {
 } from '@somnus/contracts';
 import { isAutomation } from '@somnus/domain';
 import { AnswerQuery, Delivery, durableName, MESSAGE_BUS, MessageBus, OnMessage } from '@somnus/bus';
-import { ServiceStore } from '@somnus/persistence';
-import { SERVICE_STORE } from '@somnus/runtime';
-import { CLOCK, Clock } from '@somnus/runtime';
+import type { ServiceStore, Transactions } from '@somnus/persistence';
+import { CLOCK, Clock, SERVICE_STORE } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
 import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
 import { movablePods } from '../kubernetes/kube-facts';
 import { NodeStateEntity } from '../persistence/node-state.entity';
 import { decideInitialState, FirstObservation } from './initial-state';
-import { NodeStatesRepository, toNodeState, toTransitionRecord } from './node-states.repository';
-import { tcpReachable } from './tcp-reachability';
-import { moveNode } from './transition-recorder';
+import { NODE_STATES, type NodeStatesRepository, toNodeState, toTransitionRecord } from './node-states.repository';
+import { systemCause } from './system-cause';
+import { REACHABILITY, type Reachability } from './tcp-reachability';
+import { TransitionRecorder } from './transition-recorder';
 
-export const LIFECYCLE_ACTOR = 'system:lifecycle';
-
-export function systemCause(): Cause {
-  return { actor: LIFECYCLE_ACTOR, correlationId: newMessageId() };
-}
+export { LIFECYCLE_ACTOR, systemCause } from './system-cause';
 
 /**
  * The node projection (from inventory's events, seeded with ListNodes at start), each node's first state,
@@ -51,10 +46,14 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
   private seeding: Promise<void> | undefined;
 
   constructor(
-    @Inject(SERVICE_STORE) private readonly store: ServiceStore,
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(NODE_STATES) private readonly nodes: NodeStatesRepository,
+    @Inject(TransitionRecorder) private readonly transitions: Pick<TransitionRecorder, 'move'>,
+    /** Its transactions, and the `source` of the catalogue query it sends. */
+    @Inject(SERVICE_STORE) private readonly store: Transactions & Pick<ServiceStore, 'source'>,
+    @Inject(MESSAGE_BUS) private readonly bus: Pick<MessageBus, 'request'>,
     @Inject(CLUSTER) private readonly cluster: ClusterPort | null,
-    @Inject(LIFECYCLE_CONFIG) private readonly config: LifecycleConfig,
+    @Inject(REACHABILITY) private readonly reachability: Reachability,
+    @Inject(LIFECYCLE_CONFIG) private readonly config: Pick<LifecycleConfig, 'sshTimeoutMs'>,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -76,24 +75,22 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
   @OnMessage(NodeRemoved)
   async nodeRemoved({ envelope }: Delivery<Payload<typeof NodeRemoved>>): Promise<void> {
     // The history stays, for the audit of what happened to a retired machine.
-    await new NodeStatesRepository(this.store.dataSource.manager).remove(envelope.data.nodeId);
+    await this.nodes.remove(envelope.data.nodeId);
   }
 
   @AnswerQuery(GetNodeState)
   async getNodeState({ data }: Envelope<Payload<typeof GetNodeState>>): Promise<ReplyOf<typeof GetNodeState>> {
-    const repository = new NodeStatesRepository(this.store.dataSource.manager);
-    const entity = await repository.find(data.nodeId);
-    const history = data.historyLimit > 0 ? await repository.recentHistory(data.nodeId, data.historyLimit) : [];
+    const entity = await this.nodes.find(data.nodeId);
+    const history = data.historyLimit > 0 ? await this.nodes.recentHistory(data.nodeId, data.historyLimit) : [];
     return {
-      state: entity ? toNodeState(entity, await repository.lastTransition(entity.id)) : null,
+      state: entity ? toNodeState(entity, await this.nodes.lastTransition(entity.id)) : null,
       history: history.map(toTransitionRecord),
     };
   }
 
   @AnswerQuery(ListNodeStates)
   async listNodeStates(): Promise<ReplyOf<typeof ListNodeStates>> {
-    const repository = new NodeStatesRepository(this.store.dataSource.manager);
-    const [nodes, last] = await Promise.all([repository.list(), repository.lastTransitions()]);
+    const [nodes, last] = await Promise.all([this.nodes.list(), this.nodes.lastTransitions()]);
     return { items: nodes.map((node) => toNodeState(node, last.get(node.id))) };
   }
 
@@ -102,19 +99,17 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
     const { nodeId, maintenance, reason } = envelope.data;
     const outcome = await this.store.transact(
       async (tx): Promise<CommandOutcome<NodeState>> => {
-        const repository = new NodeStatesRepository(tx.manager);
-        const entity = await repository.find(nodeId, true);
+        const entity = await this.nodes.find(nodeId, tx);
         if (!entity) return { ok: false, code: 'not-found', reason: `lifecycle knows no node with id ${nodeId}` };
-        const moved = await moveNode(tx, entity, maintenance ? 'maintenance' : 'ready', { cause: causedBy(envelope), reason, at: new Date(this.clock.now()) });
+        const moved = await this.transitions.move(tx, entity, maintenance ? 'maintenance' : 'ready', { cause: causedBy(envelope), reason, at: new Date(this.clock.now()) });
         if (!moved.ok) return { ok: false, code: isAutomation(envelope.actor) ? 'refused' : 'conflict', reason: moved.reason };
-        return { ok: true, result: toNodeState(entity, await repository.lastTransition(entity.id)) };
+        return { ok: true, result: toNodeState(entity, await this.nodes.lastTransition(entity.id, tx)) };
       },
       { consumer: durableName('lifecycle', SetMaintenance), messageId: envelope.id },
     );
     if (!outcome.duplicate) return outcome.result;
-    const repository = new NodeStatesRepository(this.store.dataSource.manager);
-    const entity = await repository.find(nodeId);
-    return entity ? { ok: true, result: toNodeState(entity, await repository.lastTransition(nodeId)) } : { ok: false, code: 'not-found', reason: `no node with id ${nodeId}` };
+    const entity = await this.nodes.find(nodeId);
+    return entity ? { ok: true, result: toNodeState(entity, await this.nodes.lastTransition(nodeId)) } : { ok: false, code: 'not-found', reason: `no node with id ${nodeId}` };
   }
 
   /**
@@ -134,16 +129,15 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async project(node: Node, cause: Cause, reconcile: boolean): Promise<void> {
-    const known = await new NodeStatesRepository(this.store.dataSource.manager).find(node.id);
+    const known = await this.nodes.find(node.id);
     if (known) {
       if (JSON.stringify(known.node) !== JSON.stringify(node) || known.name !== node.name) {
         await this.store.transact(async (tx) => {
-          const repository = new NodeStatesRepository(tx.manager);
-          const entity = await repository.find(node.id, true);
+          const entity = await this.nodes.find(node.id, tx);
           if (!entity) return;
           entity.node = node;
           entity.name = node.name;
-          await repository.save(entity);
+          await this.nodes.save(tx, entity);
         });
       }
       if (reconcile) await this.reconcile(node, cause);
@@ -152,8 +146,7 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
     const initial = decideInitialState(await this.observe(node));
     const at = new Date(this.clock.now());
     await this.store.transact(async (tx) => {
-      const repository = new NodeStatesRepository(tx.manager);
-      if (await repository.find(node.id, true)) return;
+      if (await this.nodes.find(node.id, tx)) return;
       const entity = Object.assign(new NodeStateEntity(), {
         id: node.id,
         name: node.name,
@@ -164,8 +157,8 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
         createdAt: at,
         wokeAt: null,
       });
-      await repository.save(entity);
-      await repository.record({ nodeId: node.id, kind: 'transition', from: null, to: initial.state, cause: 'first-seen', reason: initial.reason, actor: cause.actor, correlationId: cause.correlationId, at });
+      await this.nodes.save(tx, entity);
+      await this.nodes.record(tx, { nodeId: node.id, kind: 'transition', from: null, to: initial.state, cause: 'first-seen', reason: initial.reason, actor: cause.actor, correlationId: cause.correlationId, at });
       await tx.emit(NodeTransitioned, { nodeId: node.id, from: null, to: initial.state, reason: initial.reason }, { cause, subject: node.id });
     });
   }
@@ -180,15 +173,15 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
     const seen = decideInitialState(await this.observe(node));
     const at = new Date(this.clock.now());
     await this.store.transact(async (tx) => {
-      const entity = await new NodeStatesRepository(tx.manager).find(node.id, true);
+      const entity = await this.nodes.find(node.id, tx);
       if (!entity) return;
       const believedAsleep = entity.state === 'sleeping' || entity.state === 'unhealthy';
       const believedAwake = entity.state === 'ready' || entity.state === 'active' || entity.state === 'idle';
       const seenAwake = seen.state === 'ready' || seen.state === 'active';
       if (believedAsleep && seenAwake) {
-        await moveNode(tx, entity, 'ready', { cause, reason: `found awake at start (was ${entity.state}): ${seen.reason}`, at, powerState: 'on' });
+        await this.transitions.move(tx, entity, 'ready', { cause, reason: `found awake at start (was ${entity.state}): ${seen.reason}`, at, powerState: 'on' });
       } else if (believedAwake && seen.state === 'sleeping') {
-        await moveNode(tx, entity, 'unhealthy', { cause, reason: `found powered off at start (was ${entity.state}): ${seen.reason}; wake it to bring it back`, at, powerState: 'off' });
+        await this.transitions.move(tx, entity, 'unhealthy', { cause, reason: `found powered off at start (was ${entity.state}): ${seen.reason}; wake it to bring it back`, at, powerState: 'off' });
       }
     });
   }
@@ -204,7 +197,7 @@ export class NodeStatesHandler implements OnApplicationBootstrap, OnModuleDestro
         seen.kubernetes = undefined;
       }
     }
-    if (!seen.kubernetes && node.ssh) seen.sshReachable = await tcpReachable(node.ssh.host, node.ssh.port, Math.min(this.config.sshTimeoutMs, 3_000));
+    if (!seen.kubernetes && node.ssh) seen.sshReachable = await this.reachability.reachable(node.ssh.host, node.ssh.port, Math.min(this.config.sshTimeoutMs, 3_000));
     return seen;
   }
 

@@ -1,48 +1,70 @@
-import { EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import type { Tx } from '@somnus/persistence';
 import { NodeState, TransitionRecord } from '@somnus/contracts';
 import { HistoryKind, NodeHistoryEntity } from '../persistence/node-history.entity';
 import { NodeStateEntity } from '../persistence/node-state.entity';
 
-/** The node state and history tables, read and written inside the caller's transaction (or outside one). */
-export class NodeStatesRepository {
+export type HistoryEntry = Omit<NodeHistoryEntity, 'id'>;
+
+/**
+ * Each node's state and its history. Reads outside a transaction see what is committed; reads given the
+ * caller's `tx` see that transaction's writes, and `find` then locks the row until the transaction ends, so
+ * two handlers never move one node at once.
+ */
+export interface NodeStatesRepository {
+  find(nodeId: string, tx?: Tx): Promise<NodeStateEntity | null>;
+  /** Ordered by name. */
+  list(tx?: Tx): Promise<NodeStateEntity[]>;
+  save(tx: Tx, entity: NodeStateEntity): Promise<void>;
+  remove(nodeId: string): Promise<void>;
+  record(tx: Tx, entry: HistoryEntry): Promise<void>;
+  /** Newest first. */
+  recentHistory(nodeId: string, limit: number): Promise<NodeHistoryEntity[]>;
+  lastTransition(nodeId: string, tx?: Tx): Promise<NodeHistoryEntity | null>;
+  lastTransitions(): Promise<Map<string, NodeHistoryEntity>>;
+}
+
+export const NODE_STATES = Symbol('NODE_STATES');
+
+/** The `nodes` and `node_history` tables, through TypeORM. */
+export class SqlNodeStatesRepository implements NodeStatesRepository {
+  /** `manager` answers reads outside a transaction (the data source's manager). */
   constructor(private readonly manager: EntityManager) {}
 
-  private get nodes() {
-    return this.manager.getRepository(NodeStateEntity);
+  private nodes(tx?: Tx) {
+    return (tx?.manager ?? this.manager).getRepository(NodeStateEntity);
   }
 
-  private get history() {
-    return this.manager.getRepository(NodeHistoryEntity);
+  private history(tx?: Tx) {
+    return (tx?.manager ?? this.manager).getRepository(NodeHistoryEntity);
   }
 
-  /** With `lock`, the row stays locked until the transaction ends, so two handlers never move one node at once. */
-  find(id: string, lock = false): Promise<NodeStateEntity | null> {
-    return this.nodes.findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  find(nodeId: string, tx?: Tx): Promise<NodeStateEntity | null> {
+    return this.nodes(tx).findOne({ where: { id: nodeId }, ...(tx ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
-  list(): Promise<NodeStateEntity[]> {
-    return this.nodes.find({ order: { name: 'ASC' } });
+  list(tx?: Tx): Promise<NodeStateEntity[]> {
+    return this.nodes(tx).find({ order: { name: 'ASC' } });
   }
 
-  save(entity: NodeStateEntity): Promise<NodeStateEntity> {
-    return this.nodes.save(entity);
+  async save(tx: Tx, entity: NodeStateEntity): Promise<void> {
+    await this.nodes(tx).save(entity);
   }
 
-  async remove(id: string): Promise<void> {
-    await this.nodes.delete({ id });
+  async remove(nodeId: string): Promise<void> {
+    await this.nodes().delete({ id: nodeId });
   }
 
-  async record(entry: Omit<NodeHistoryEntity, 'id'>): Promise<void> {
-    await this.history.insert(entry);
+  async record(tx: Tx, entry: HistoryEntry): Promise<void> {
+    await this.history(tx).insert(entry);
   }
 
-  /** Newest first. */
   recentHistory(nodeId: string, limit: number): Promise<NodeHistoryEntity[]> {
-    return this.history.find({ where: { nodeId }, order: { id: 'DESC' }, take: limit });
+    return this.history().find({ where: { nodeId }, order: { id: 'DESC' }, take: limit });
   }
 
   async lastTransitions(): Promise<Map<string, NodeHistoryEntity>> {
-    const rows = await this.history
+    const rows = await this.history()
       .createQueryBuilder('h')
       .distinctOn(['h.nodeId'])
       .where('h.kind = :kind', { kind: 'transition' satisfies HistoryKind })
@@ -52,8 +74,8 @@ export class NodeStatesRepository {
     return new Map(rows.map((row) => [row.nodeId, row]));
   }
 
-  async lastTransition(nodeId: string): Promise<NodeHistoryEntity | null> {
-    return this.history.findOne({ where: { nodeId, kind: 'transition' }, order: { id: 'DESC' } });
+  lastTransition(nodeId: string, tx?: Tx): Promise<NodeHistoryEntity | null> {
+    return this.history(tx).findOne({ where: { nodeId, kind: 'transition' }, order: { id: 'DESC' } });
   }
 }
 

@@ -13,3 +13,12 @@ export function tcpReachable(host: string, port: number, timeoutMs: number): Pro
     socket.connect(port, host, () => done(true));
   });
 }
+
+/** Whether a node's port answers: the SSH fallback when Kubernetes cannot say where a node starts. */
+export interface Reachability {
+  reachable(host: string, port: number, timeoutMs: number): Promise<boolean>;
+}
+
+export const REACHABILITY = Symbol('REACHABILITY');
+
+export const tcpReachability: Reachability = { reachable: tcpReachable };

@@ -23,8 +23,8 @@ import { BackgroundTasks } from '../background-tasks';
 import { CLOCK, Clock } from '@somnus/runtime';
 import { LIFECYCLE_CONFIG, LifecycleConfig } from '../config/lifecycle.config';
 import { CLUSTER, ClusterPort } from '../kubernetes/cluster.port';
-import { systemCause } from '../node-state/node-states.handler';
-import { NodeStatesRepository } from '../node-state/node-states.repository';
+import { systemCause } from '../node-state/system-cause';
+import { SqlNodeStatesRepository } from '../node-state/node-states.repository';
 import { moveNode, MoveResult } from '../node-state/transition-recorder';
 
 type PowerEvent = { nodeId: string; driver?: string; attempt?: number; detail?: string; reason?: string };
@@ -109,7 +109,7 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
   async powerActionRefused({ envelope }: Delivery<Payload<typeof PowerActionRefused>>): Promise<void> {
     const { nodeId, action, reason } = envelope.data;
     if (action === 'wake') return;
-    const entity = await new NodeStatesRepository(this.store.dataSource.manager).find(nodeId);
+    const entity = await new SqlNodeStatesRepository(this.store.dataSource.manager).find(nodeId);
     if (entity?.state !== 'draining') return;
     const moved = await this.follow(PowerActionRefused, envelope, 'sleep-failed', `${action} refused by power, node back in service: ${reason}`);
     const node = await this.kubeName(nodeId);
@@ -120,20 +120,20 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
     const { to, power } = POWER_EVENT_EFFECTS[effect];
     const outcome = await this.store.transact(
       async (tx): Promise<MoveResult | undefined> => {
-        const repository = new NodeStatesRepository(tx.manager);
-        const entity = await repository.find(envelope.data.nodeId, true);
+        const repository = new SqlNodeStatesRepository(tx.manager);
+        const entity = await repository.find(envelope.data.nodeId, tx);
         if (!entity) return undefined;
         // A retry attempt or a redelivery asks for the state the node is in: nothing to move.
         if (to === null || entity.state === to) {
           entity.powerState = power;
-          await repository.save(entity);
+          await repository.save(tx, entity);
           return undefined;
         }
         const moved = await moveNode(tx, entity, to, { cause: causedBy(envelope), reason, at: new Date(this.clock.now()), powerState: power });
         if (!moved.ok) {
           // The power state is a fact whatever the lifecycle table says.
           entity.powerState = power;
-          await repository.save(entity);
+          await repository.save(tx, entity);
         }
         return moved;
       },
@@ -143,7 +143,7 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async kubeName(nodeId: string): Promise<string | undefined> {
-    return (await new NodeStatesRepository(this.store.dataSource.manager).find(nodeId))?.node.kubernetesNodeName;
+    return (await new SqlNodeStatesRepository(this.store.dataSource.manager).find(nodeId))?.node.kubernetesNodeName;
   }
 
   /** After a verified wake: wait for the Kubernetes node to be Ready, uncordon it, then `active`. */
@@ -170,7 +170,7 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
   /** Moves a node if it is still in one of `from` (something else may have moved it meanwhile). */
   private async move(nodeId: string, to: LifecycleState, cause: Cause, reason: string, from: LifecycleState[]): Promise<void> {
     await this.store.transact(async (tx) => {
-      const entity = await new NodeStatesRepository(tx.manager).find(nodeId, true);
+      const entity = await new SqlNodeStatesRepository(tx.manager).find(nodeId, tx);
       if (entity && from.includes(entity.state)) await moveNode(tx, entity, to, { cause, reason, at: new Date(this.clock.now()) });
     });
   }
@@ -181,7 +181,7 @@ export class PowerEventsHandler implements OnApplicationBootstrap, OnModuleDestr
     this.checking = true;
     try {
       const now = new Date(this.clock.now());
-      const waking = (await new NodeStatesRepository(this.store.dataSource.manager).list()).filter((n) => n.state === 'waking');
+      const waking = (await new SqlNodeStatesRepository(this.store.dataSource.manager).list()).filter((n) => n.state === 'waking');
       for (const node of waking) {
         if (!wakeOverdue({ state: node.state, since: node.since, history: [] }, now, this.config.wakeTimeoutMs)) continue;
         const minutes = Math.round(this.config.wakeTimeoutMs / 6_000) / 10;
