@@ -1,9 +1,17 @@
 import type { EntityManager } from 'typeorm';
 import { type Cause, createEnvelope, type Envelope, type MessageDefinition, parsePayload, type Payload } from '@somnus/contracts';
-import type { InboxEntry, TransactionResult, Transactions, Tx } from '@somnus/persistence';
+
+// Shaped like `Tx` and `Transactions` of @somnus/persistence (checked where the fakes are passed in): this
+// library cannot import persistence, whose own tests import this library.
+type Emit = <M extends MessageDefinition>(definition: M, data: Payload<M>, init: { cause: Cause; subject?: string }) => Promise<Envelope<Payload<M>>>;
+interface FakeableTx {
+  readonly manager: EntityManager;
+  emit: Emit;
+}
+type Outcome<T> = { duplicate: false; result: T } | { duplicate: true };
 
 /** A transaction of `FakeTransactions`: emits into a list that counts only once the work returns. */
-export class FakeTx implements Tx {
+export class FakeTx implements FakeableTx {
   readonly emitted: Envelope[] = [];
 
   /** Unit tests reach no database: code that still asks the manager for SQL fails loudly. */
@@ -33,7 +41,7 @@ export class FakeTx implements Tx {
  * published (appended to `published`) only when the work returns, and dropped when it throws. An inbox
  * entry seen before makes the call a duplicate, as the real inbox does.
  */
-export class FakeTransactions implements Transactions {
+export class FakeTransactions {
   readonly published: Envelope[] = [];
   readonly inbox = new Set<string>();
   /** How many units of work ran to the end, and how many threw. */
@@ -41,11 +49,12 @@ export class FakeTransactions implements Transactions {
   rolledBack = 0;
 
   constructor(
-    private readonly source = 'somnus/test',
+    /** The `source` of what it emits, as `ServiceStore.source`. */
+    readonly source = 'somnus/test',
     private readonly now: () => number = () => Date.now(),
   ) {}
 
-  async transact<T>(work: (tx: Tx) => Promise<T>, inbox?: InboxEntry): Promise<TransactionResult<T>> {
+  async transact<T>(work: (tx: FakeTx) => Promise<T>, inbox?: { consumer: string; messageId: string }): Promise<Outcome<T>> {
     const key = inbox ? `${inbox.consumer}\u0000${inbox.messageId}` : undefined;
     if (key && this.inbox.has(key)) return { duplicate: true };
     const tx = new FakeTx(this.source, this.now);
