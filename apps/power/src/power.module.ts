@@ -1,12 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { serviceModule, ServiceDescriptor } from '@somnus/runtime';
+import type { ServiceStore } from '@somnus/persistence';
+import { SERVICE_STORE, serviceModule, ServiceDescriptor } from '@somnus/runtime';
 import { loadPowerConfig } from './config/power.config';
 import { PowerCommandsHandler } from './commands/power-commands.handler';
 import { EnergyLedger } from './energy/energy-ledger';
+import { ENERGY_SAMPLES, SqlEnergySamplesRepository } from './energy/energy-samples.repository';
 import { EnergyTotalsHandler } from './energy/energy-totals.handler';
 import { NodeDirectory } from './nodes/node-directory';
 import { NodeProjectionHandler } from './nodes/node-projection.handler';
+import { POWER_NODES, type PowerNodesRepository, SqlPowerNodesRepository } from './nodes/power-nodes.repository';
 import { PowerStateBook } from './nodes/power-state-book';
+import { ProjectNodeUseCase } from './nodes/project-node.use-case';
 import { EnergySampleEntity } from './persistence/energy-sample.entity';
 import { powerMigrations } from './persistence/migrations';
 import { PowerActionEntity } from './persistence/power-action.entity';
@@ -45,6 +49,13 @@ export function createPowerService(env: NodeJS.ProcessEnv = process.env): Servic
           { provide: POWER_ACTUATION, useValue: actuation },
           { provide: NodeDirectory, useValue: new NodeDirectory() },
           { provide: PowerStateBook, useValue: new PowerStateBook() },
+          { provide: POWER_NODES, useFactory: (store: ServiceStore) => new SqlPowerNodesRepository(store.dataSource), inject: [SERVICE_STORE] },
+          { provide: ENERGY_SAMPLES, useFactory: (store: ServiceStore) => new SqlEnergySamplesRepository(store.dataSource), inject: [SERVICE_STORE] },
+          {
+            provide: ProjectNodeUseCase,
+            useFactory: (nodes: PowerNodesRepository, store: ServiceStore, directory: NodeDirectory, states: PowerStateBook) => new ProjectNodeUseCase(nodes, store, directory, states),
+            inject: [POWER_NODES, SERVICE_STORE, NodeDirectory, PowerStateBook],
+          },
           NodeProjectionHandler,
           PowerCommandsHandler,
           EnergyLedger,

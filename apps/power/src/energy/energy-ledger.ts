@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EnergySampled, newMessageId, PowerState } from '@somnus/contracts';
 import { EnergyMeter, joulesToKWh } from '@somnus/domain';
-import { ServiceStore } from '@somnus/persistence';
+import type { Transactions } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
 import type { PowerConfig } from '../config/power.config';
 import { NodeDirectory } from '../nodes/node-directory';
 import { PowerStateBook } from '../nodes/power-state-book';
 import { POWER_ACTUATION, POWER_CONFIG, PowerActuation } from '../power-actuation';
 import { alwaysOnWatts, drawWatts, profileOf } from './energy-draw';
+import { ENERGY_SAMPLES, type EnergySamplesRepository } from './energy-samples.repository';
 
 interface NodeMeter {
   used: EnergyMeter;
@@ -48,13 +49,6 @@ export interface EnergyTotals {
   nodes: NodeEnergyTotals[];
 }
 
-interface TotalsRow {
-  node_id: string;
-  joules: number | string;
-  always_on_joules: number | string;
-  first_at: Date | string | null;
-}
-
 /**
  * Energy per node: the draw of its power state integrated over time (an EnergyMeter per node, told of every
  * power-state change), sampled every SOMNUS_ENERGY_SAMPLE_MS into `energy_samples` and as one
@@ -68,11 +62,13 @@ export class EnergyLedger implements OnApplicationBootstrap, OnApplicationShutdo
   private sampling?: Promise<number>;
 
   constructor(
-    @Inject(SERVICE_STORE) private readonly store: ServiceStore,
-    @Inject(POWER_CONFIG) private readonly config: PowerConfig,
-    @Inject(POWER_ACTUATION) private readonly actuation: PowerActuation,
-    private readonly directory: NodeDirectory,
-    private readonly states: PowerStateBook,
+    @Inject(ENERGY_SAMPLES) private readonly samples: EnergySamplesRepository,
+    @Inject(SERVICE_STORE) private readonly transactions: Transactions,
+    @Inject(POWER_CONFIG) private readonly config: Pick<PowerConfig, 'energySampleMs'>,
+    /** Only its clock: the meter's time is the actuation's. */
+    @Inject(POWER_ACTUATION) private readonly actuation: Pick<PowerActuation, 'clock'>,
+    @Inject(NodeDirectory) private readonly directory: Pick<NodeDirectory, 'get' | 'all'>,
+    @Inject(PowerStateBook) private readonly states: Pick<PowerStateBook, 'onChange' | 'stateOf'>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -114,13 +110,7 @@ export class EnergyLedger implements OnApplicationBootstrap, OnApplicationShutdo
    */
   async totals(query: EnergyQuery = {}): Promise<EnergyTotals> {
     const to = query.to ?? new Date(this.actuation.clock.now());
-    const rows = (await this.store.dataSource.query(
-      `SELECT node_id, sum(joules) AS joules, sum(always_on_joules) AS always_on_joules, min(from_at) AS first_at
-         FROM power.energy_samples
-        WHERE to_at <= $1 AND ($2::timestamptz IS NULL OR to_at > $2) AND ($3::uuid IS NULL OR node_id = $3)
-        GROUP BY node_id`,
-      [to, query.from ?? null, query.nodeId ?? null],
-    )) as TotalsRow[];
+    const sums = await this.samples.sums({ to, from: query.from, nodeId: query.nodeId });
     const byNode = new Map<string, NodeEnergyTotals>();
     let firstAt: Date | null = null;
     const entry = (nodeId: string): NodeEnergyTotals => {
@@ -131,11 +121,11 @@ export class EnergyLedger implements OnApplicationBootstrap, OnApplicationShutdo
       }
       return found;
     };
-    for (const row of rows) {
-      const totals = entry(row.node_id);
-      totals.joules += Number(row.joules);
-      totals.alwaysOnJoules += Number(row.always_on_joules);
-      const first = row.first_at ? new Date(row.first_at) : null;
+    for (const sum of sums) {
+      const totals = entry(sum.nodeId);
+      totals.joules += sum.joules;
+      totals.alwaysOnJoules += sum.alwaysOnJoules;
+      const first = sum.firstAt;
       if (first && (!firstAt || first < firstAt)) firstAt = first;
     }
     if (!query.to) {
@@ -207,15 +197,12 @@ export class EnergyLedger implements OnApplicationBootstrap, OnApplicationShutdo
     for (const nodeId of [...this.meters.keys()]) if (!this.directory.get(nodeId)) this.meters.delete(nodeId);
     if (samples.length === 0) return 0;
     const to = new Date(now * 1000);
-    await this.store.transact(async (tx) => {
+    await this.transactions.transact(async (tx) => {
       for (const sample of samples) {
         const from = new Date(sample.from * 1000);
         const seconds = now - sample.from;
         const watts = sample.joules / seconds;
-        await tx.manager.query(
-          `INSERT INTO power.energy_samples (node_id, from_at, to_at, joules, always_on_joules, watts, power_state) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [sample.nodeId, from, to, sample.joules, sample.alwaysOnJoules, watts, sample.state],
-        );
+        await this.samples.insert(tx, { nodeId: sample.nodeId, from, to, joules: sample.joules, alwaysOnJoules: sample.alwaysOnJoules, watts, state: sample.state });
         await tx.emit(
           EnergySampled,
           { nodeId: sample.nodeId, from: from.toISOString(), to: to.toISOString(), joules: Math.max(0, sample.joules), watts: Math.max(0, watts) },

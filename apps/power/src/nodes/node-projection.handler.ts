@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createEnvelope, ListNodes, newMessageId, Node, NodeRemoved, NodeUpserted, Payload } from '@somnus/contracts';
 import { Delivery, durableName, MESSAGE_BUS, MessageBus, OnMessage } from '@somnus/bus';
-import { ServiceStore } from '@somnus/persistence';
+import type { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
 import { tcpReachable } from '../actuation/tcp-probe.adapter';
 import { reachabilityTarget } from '../actuation/wake-verifier';
@@ -9,6 +9,7 @@ import { POWER_CONFIG } from '../power-actuation';
 import type { PowerConfig } from '../config/power.config';
 import { NodeDirectory } from './node-directory';
 import { PowerStateBook } from './power-state-book';
+import { ProjectNodeUseCase } from './project-node.use-case';
 
 const SEED_ATTEMPTS = 10;
 const SEED_TIMEOUT_MS = 3_000;
@@ -28,15 +29,17 @@ export class NodeProjectionHandler implements OnModuleInit, OnApplicationBootstr
   private seeding?: Promise<void>;
 
   constructor(
+    /** Its transactions, its tables' manager (for the power-state book) and the `source` of its queries. */
     @Inject(SERVICE_STORE) private readonly store: ServiceStore,
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @Inject(POWER_CONFIG) private readonly config: PowerConfig,
-    private readonly directory: NodeDirectory,
-    private readonly states: PowerStateBook,
+    @Inject(MESSAGE_BUS) private readonly bus: Pick<MessageBus, 'request'>,
+    @Inject(POWER_CONFIG) private readonly config: Pick<PowerConfig, 'probeOnStart'>,
+    @Inject(ProjectNodeUseCase) private readonly project: ProjectNodeUseCase,
+    @Inject(NodeDirectory) private readonly directory: Pick<NodeDirectory, 'size' | 'all'>,
+    @Inject(PowerStateBook) private readonly states: Pick<PowerStateBook, 'load' | 'get' | 'set'>,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.directory.load(this.store.dataSource.manager);
+    await this.project.load();
     await this.states.load(this.store.dataSource.manager);
   }
 
@@ -58,27 +61,19 @@ export class NodeProjectionHandler implements OnModuleInit, OnApplicationBootstr
   @OnMessage(NodeUpserted)
   async nodeUpserted({ envelope }: Delivery<Payload<typeof NodeUpserted>>): Promise<void> {
     const node = envelope.data.node;
-    const result = await this.store.transact((tx) => this.directory.upsert(tx.manager, node), { consumer: durableName('power', NodeUpserted), messageId: envelope.id });
-    if (!result.duplicate && result.result) void this.probeUnknown([node]);
+    if (await this.project.upserted(node, { consumer: durableName('power', NodeUpserted), messageId: envelope.id })) void this.probeUnknown([node]);
   }
 
   @OnMessage(NodeRemoved)
   async nodeRemoved({ envelope }: Delivery<Payload<typeof NodeRemoved>>): Promise<void> {
-    await this.store.transact(
-      async (tx) => {
-        await this.directory.remove(tx.manager, envelope.data.nodeId);
-        await tx.manager.query('DELETE FROM power.power_states WHERE node_id = $1', [envelope.data.nodeId]);
-        this.states.forget(envelope.data.nodeId);
-      },
-      { consumer: durableName('power', NodeRemoved), messageId: envelope.id },
-    );
+    await this.project.removed(envelope.data.nodeId, { consumer: durableName('power', NodeRemoved), messageId: envelope.id });
   }
 
   private async seed(): Promise<void> {
     for (let attempt = 1; attempt <= SEED_ATTEMPTS && !this.stopped; attempt++) {
       try {
         const nodes = await this.listAll();
-        for (const node of nodes) await this.store.transact((tx) => this.directory.upsert(tx.manager, node));
+        for (const node of nodes) await this.project.upserted(node);
         this.logger.log(`knows ${this.directory.size} nodes (${nodes.length} from the catalogue)`);
         await this.probeUnknown(this.directory.all());
         return;
