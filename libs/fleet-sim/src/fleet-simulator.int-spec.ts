@@ -28,7 +28,7 @@ function ssh(port: number, privateKey: string, command: string, pinnedSha256?: s
       client.end();
       reject(new Error('ssh timed out'));
     }, 10000);
-    const fail = (error: unknown): void => {
+    const fail = (error: Error): void => {
       clearTimeout(timer);
       client.end();
       reject(error);
