@@ -2,7 +2,10 @@ import { Logger } from '@nestjs/common';
 import type { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE, serviceModule, ServiceDescriptor } from '@somnus/runtime';
 import { loadPowerConfig } from './config/power.config';
+import { CarryOutPowerActionUseCase } from './commands/carry-out-power-action.use-case';
+import { SqlPowerActionRepository } from './commands/power-action.repository';
 import { PowerCommandsHandler } from './commands/power-commands.handler';
+import { CheckSleepReadinessUseCase } from './preflight/check-sleep-readiness.use-case';
 import { EnergyLedger } from './energy/energy-ledger';
 import { ENERGY_SAMPLES, SqlEnergySamplesRepository } from './energy/energy-samples.repository';
 import { EnergyTotalsHandler } from './energy/energy-totals.handler';
@@ -57,6 +60,24 @@ export function createPowerService(env: NodeJS.ProcessEnv = process.env): Servic
             inject: [POWER_NODES, SERVICE_STORE, NodeDirectory, PowerStateBook],
           },
           NodeProjectionHandler,
+          { provide: CheckSleepReadinessUseCase, useValue: new CheckSleepReadinessUseCase({ drivers: actuation.drivers, timeoutMs: config.ssh.connectTimeoutMs }) },
+          {
+            provide: CarryOutPowerActionUseCase,
+            inject: [SERVICE_STORE, NodeDirectory, PowerStateBook, CheckSleepReadinessUseCase],
+            useFactory: (store: ServiceStore, nodes: NodeDirectory, states: PowerStateBook, readiness: CheckSleepReadinessUseCase) =>
+              new CarryOutPowerActionUseCase({
+                nodes,
+                actions: new SqlPowerActionRepository(store.dataSource),
+                transactions: store,
+                states,
+                wake: actuation.wake,
+                sleep: actuation.sleep,
+                locks: actuation.locks,
+                readiness,
+                clock: actuation.clock,
+                log: new Logger('power:commands'),
+              }),
+          },
           PowerCommandsHandler,
           EnergyLedger,
           EnergyTotalsHandler,

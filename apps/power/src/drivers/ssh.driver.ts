@@ -117,6 +117,21 @@ export class SshPowerDriver implements PowerDriver {
     client.end();
   }
 
+  /**
+   * Whether a sleep can be carried out now: the node presents the pinned host key and accepts our key. A
+   * changed or unknown host key, a missing key or a refused login means not ready; an unreachable node is
+   * left to the action, which reports it as failed (it may be booting or busy).
+   */
+  async preflight(_action: PowerAction, node: Node, ctx: DriverContext): Promise<{ readonly ready: true } | { readonly ready: false; readonly reason: string; readonly code: string }> {
+    try {
+      await this.verifyHandshake(node, ctx.signal);
+      return { ready: true };
+    } catch (error) {
+      if (error instanceof PowerDriverError && !error.retryable) return { ready: false, reason: error.message, code: error.code };
+      return { ready: true };
+    }
+  }
+
   private async putDown(node: Node, kind: 'suspend' | 'power-off', ctx: DriverContext): Promise<DriverResult> {
     let client: Client;
     try {
