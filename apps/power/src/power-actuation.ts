@@ -14,6 +14,9 @@ import { SshPowerDriver } from './drivers/ssh.driver';
 import { DirectorySshKeyStore } from './drivers/ssh-key-store.adapter';
 import { SshKeyStore } from './drivers/ssh-key-store.port';
 import { WakeOnLanDriver } from './drivers/wake-on-lan.driver';
+import { ScriptPowerDriver } from './drivers/script.driver';
+import { WebhookPowerDriver } from './drivers/webhook.driver';
+import { DirectorySecretStore, type SecretStore } from './drivers/secret-store';
 import { PowerConfig } from './config/power.config';
 import { kubernetesReadiness } from './kubernetes/kubernetes-ready.adapter';
 
@@ -34,10 +37,12 @@ export const POWER_CONFIG = Symbol('POWER_CONFIG');
 
 export interface PowerActuationOptions {
   readonly config: PowerConfig;
-  readonly runtime: Pick<RuntimeConfig, 'sshKeyDir' | 'kubernetesMode' | 'KUBECONFIG'>;
+  readonly runtime: Pick<RuntimeConfig, 'sshKeyDir' | 'secretsDir' | 'kubernetesMode' | 'KUBECONFIG'>;
   readonly clock?: Clock;
   /** Replaces the directory key store (tests, secret managers). */
   readonly keys?: SshKeyStore;
+  /** Replaces the directory secret store (BMC passwords, webhook keys). */
+  readonly secrets?: SecretStore;
 }
 
 export function createPowerActuation(options: PowerActuationOptions): PowerActuation {
@@ -48,7 +53,13 @@ export function createPowerActuation(options: PowerActuationOptions): PowerActua
     connectTimeoutMs: config.ssh.connectTimeoutMs,
     commandTimeoutMs: config.ssh.commandTimeoutMs,
   });
-  const drivers = new PowerDriverRegistry([new WakeOnLanDriver(config.wol), ssh]);
+  const secrets = options.secrets ?? new DirectorySecretStore(runtime.secretsDir);
+  const drivers = new PowerDriverRegistry([
+    new WakeOnLanDriver(config.wol),
+    ssh,
+    new ScriptPowerDriver({ secrets }),
+    new WebhookPowerDriver({ secrets, clock }),
+  ]);
   const limits = new PowerRateLimits(config.limits, () => clock.now());
   const locks = new NodeActionLocks();
   const kubeConfig = loadKubeConfig(runtime);
