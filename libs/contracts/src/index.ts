@@ -5,3 +5,4 @@ export * from './lifecycle.schema';
 export * from './catalogue';
 export * from './validation';
 export * from './node-protocol';
+export * from './invariants';

@@ -1,5 +1,6 @@
 import type { CalendarWindow, NodeSnapshot, PendingWorkload, PolicyInput, PowerPolicy, Resources, RunningWorkload } from '@somnus/policy';
 import { awakeWatts, switchingWattsFor, type PowerProfile } from '@somnus/domain';
+import { at } from '@somnus/contracts';
 import { EventQueue } from './event-queue';
 import type { ReplayJob, ReplayWorkload } from './workload';
 
@@ -46,10 +47,31 @@ export interface SimulationResult {
   readonly busyIntervals?: Array<Array<[number, number]>>;
 }
 
+/** One node: the snapshot the policy sees and the simulator's own bookkeeping beside it. */
+interface NodeState {
+  readonly snapshot: SimNode;
+  readonly cores: number;
+  /** KB (1 in whole-node mode, where memory does not constrain). */
+  readonly memory: number;
+  usedCores: number;
+  usedMemory: number;
+  jobsOn: number;
+  bootDoneAt: number;
+  wakeAfterSuspend: boolean;
+  /** The node's current draw and the part of it that counts as busy. */
+  watts: number;
+  busyWatts: number;
+  /** Transition count on `day` (days since the log start), for the per-node-day maximum. */
+  day: number;
+  dayCount: number;
+  busySince: number;
+  readonly busyIntervals: Array<[number, number]>;
+}
+
 type Event =
   | { kind: 'finish'; job: ReplayJob }
-  | { kind: 'booted'; node: number }
-  | { kind: 'suspended'; node: number };
+  | { kind: 'booted'; node: NodeState }
+  | { kind: 'suspended'; node: NodeState };
 
 const EPS = 1e-9;
 /** How many times an event-driven policy is asked again at one instant after its own decisions. */
@@ -60,23 +82,9 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
   const switching = switchingWattsFor(profile);
   const epochMs = workload.epochStart * 1000;
   const whole = workload.wholeNodes;
-  const n = workload.nodes.length;
-  const cores = new Float64Array(n);
-  const memory = new Float64Array(n);
-  const usedCores = new Float64Array(n);
-  const usedMemory = new Float64Array(n);
-  const jobsOn = new Int32Array(n);
-  const bootDoneAt = new Float64Array(n);
-  const wakeAfterSuspend = new Uint8Array(n);
-  const watts = new Float64Array(n);
-  const day = new Int32Array(n).fill(-1);
-  const dayCount = new Int32Array(n);
-  const busyIntervals: Array<Array<[number, number]>> | undefined = options.recordBusyIntervals ? Array.from({ length: n }, () => []) : undefined;
-  const busySince = new Float64Array(n);
-  const nodes: SimNode[] = workload.nodes.map((spec, i) => {
-    cores[i] = spec.cores;
-    memory[i] = whole ? 1 : spec.memoryKB;
-    return {
+  const recordBusy = options.recordBusyIntervals === true;
+  const states: NodeState[] = workload.nodes.map((spec, i) => ({
+    snapshot: {
       id: `n${String(i).padStart(5, '0')}`,
       name: `${spec.pool}-${i}`,
       tier: 'dev',
@@ -90,8 +98,23 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
       taints: [],
       idleSince: epochMs,
       powerProfile: profile,
-    };
-  });
+    },
+    cores: spec.cores,
+    memory: whole ? 1 : spec.memoryKB,
+    usedCores: 0,
+    usedMemory: 0,
+    jobsOn: 0,
+    bootDoneAt: 0,
+    wakeAfterSuspend: false,
+    watts: 0,
+    busyWatts: 0,
+    day: -1,
+    dayCount: 0,
+    busySince: 0,
+    busyIntervals: [],
+  }));
+  const nodes: SimNode[] = states.map((s) => s.snapshot);
+  const byId = new Map(states.map((s) => [s.snapshot.id, s]));
 
   // Energy bookkeeping: total draw and busy draw, integrated at every event.
   let totalWatts = 0;
@@ -113,50 +136,51 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
     if (last >= 0 && series.t[last] === t) {
       series.up[last] = upCount;
       series.watts[last] = totalWatts;
-    } else if (last < 0 || series.up[last] !== upCount || Math.abs(series.watts[last] - totalWatts) > 1e-6) {
+    } else if (last < 0 || series.up[last] !== upCount || Math.abs(at(series.watts, last, 'last sampled watts') - totalWatts) > 1e-6) {
       series.t.push(t);
       series.up.push(upCount);
       series.watts.push(totalWatts);
     }
   };
-  const busyContribution = new Float64Array(n);
   /** Recomputes a node's draw after any change to its power state or its work. */
-  const updateNode = (i: number): void => {
-    const node = nodes[i];
+  const updateNode = (s: NodeState): void => {
+    const power = s.snapshot.power;
     let w: number;
-    if (node.power === 'awake') w = jobsOn[i] > 0 ? awakeWatts(profile, usedCores[i] / cores[i]) : profile.idleWatts;
-    else if (node.power === 'booting') w = switching.on;
-    else if (node.power === 'suspending') w = switching.off;
+    if (power === 'awake') w = s.jobsOn > 0 ? awakeWatts(profile, s.usedCores / s.cores) : profile.idleWatts;
+    else if (power === 'booting') w = switching.on;
+    else if (power === 'suspending') w = switching.off;
     else w = profile.sleepWatts;
-    totalWatts += w - watts[i];
-    watts[i] = w;
-    const busy = node.power === 'awake' && jobsOn[i] > 0 ? w : 0;
-    busyWatts += busy - busyContribution[i];
-    busyContribution[i] = busy;
+    totalWatts += w - s.watts;
+    s.watts = w;
+    const busy = power === 'awake' && s.jobsOn > 0 ? w : 0;
+    busyWatts += busy - s.busyWatts;
+    s.busyWatts = busy;
   };
-  for (let i = 0; i < n; i++) {
-    updateNode(i);
+  for (const s of states) {
+    updateNode(s);
     upCount++;
   }
   sample(0);
 
   let transitions = 0;
   let maxPerDay = 0;
-  const countTransition = (i: number, t: number): void => {
+  const countTransition = (s: NodeState, t: number): void => {
     transitions++;
     const d = Math.floor(t / 86400);
-    if (day[i] !== d) {
-      day[i] = d;
-      dayCount[i] = 0;
+    if (s.day !== d) {
+      s.day = d;
+      s.dayCount = 0;
     }
-    dayCount[i]++;
-    if (dayCount[i] > maxPerDay) maxPerDay = dayCount[i];
+    s.dayCount++;
+    if (s.dayCount > maxPerDay) maxPerDay = s.dayCount;
   };
 
   const events = new EventQueue<Event>();
   const jobs = workload.jobs;
   const waits = new Float64Array(jobs.length).fill(Number.NaN);
-  const placement = new Map<number, Array<[number, number]>>();
+  /** When a running job started (seconds): `waits` holds the same as start - submit. */
+  const startedAt = (job: ReplayJob): number => job.submit + at(waits, job.index, 'job wait');
+  const placement = new Map<number, Array<[NodeState, number]>>();
   const running = new Map<number, ReplayJob>();
   const queue: ReplayJob[] = [];
   let nextJob = 0;
@@ -171,44 +195,45 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
   const requestsOf = (job: ReplayJob): Resources =>
     whole ? { cpu: 1, memoryMiB: 0, gpu: 0 } : { cpu: 1, memoryMiB: job.memoryKBPerProcessor / 1024, gpu: 0 };
 
-  const freeCoresOn = (i: number): number => (nodes[i].power === 'awake' ? cores[i] - usedCores[i] : 0);
+  const freeCoresOn = (s: NodeState): number => (s.snapshot.power === 'awake' ? s.cores - s.usedCores : 0);
   let freeAwakeCores = 0;
   const recountFree = (): void => {
     freeAwakeCores = 0;
-    for (let i = 0; i < n; i++) freeAwakeCores += freeCoresOn(i);
+    for (const s of states) freeAwakeCores += freeCoresOn(s);
   };
 
   /** Where a job would go now on awake nodes (first fit in node order), or undefined. */
-  const place = (job: ReplayJob): Array<[number, number]> | undefined => {
+  const place = (job: ReplayJob): Array<[NodeState, number]> | undefined => {
     if (job.processors > freeAwakeCores + EPS) return undefined;
     let left = job.processors;
-    const out: Array<[number, number]> = [];
-    for (let i = 0; i < n && left > 0; i++) {
-      if (nodes[i].power !== 'awake') continue;
-      const freeC = cores[i] - usedCores[i];
+    const out: Array<[NodeState, number]> = [];
+    for (const s of states) {
+      if (left <= 0) break;
+      if (s.snapshot.power !== 'awake') continue;
+      const freeC = s.cores - s.usedCores;
       if (freeC < 1 - EPS) continue;
       let k = Math.floor(freeC + EPS);
-      if (job.memoryKBPerProcessor > 0) k = Math.min(k, Math.floor((memory[i] - usedMemory[i] + EPS) / job.memoryKBPerProcessor));
+      if (job.memoryKBPerProcessor > 0) k = Math.min(k, Math.floor((s.memory - s.usedMemory + EPS) / job.memoryKBPerProcessor));
       if (k <= 0) continue;
       k = Math.min(k, left);
-      out.push([i, k]);
+      out.push([s, k]);
       left -= k;
     }
     return left > 0 ? undefined : out;
   };
 
-  const start = (job: ReplayJob, where: Array<[number, number]>, t: number): void => {
-    for (const [i, k] of where) {
-      if (jobsOn[i] === 0 && busyIntervals) busySince[i] = t;
-      usedCores[i] += k;
-      usedMemory[i] += k * job.memoryKBPerProcessor;
-      jobsOn[i]++;
-      const node = nodes[i];
-      node.workloads = jobsOn[i];
-      node.allocated = { cpu: usedCores[i], memoryMiB: whole ? usedCores[i] : usedMemory[i] / 1024, gpu: 0 };
+  const start = (job: ReplayJob, where: Array<[NodeState, number]>, t: number): void => {
+    for (const [s, k] of where) {
+      if (s.jobsOn === 0 && recordBusy) s.busySince = t;
+      s.usedCores += k;
+      s.usedMemory += k * job.memoryKBPerProcessor;
+      s.jobsOn++;
+      const node = s.snapshot;
+      node.workloads = s.jobsOn;
+      node.allocated = { cpu: s.usedCores, memoryMiB: whole ? s.usedCores : s.usedMemory / 1024, gpu: 0 };
       node.idleSince = undefined;
       freeAwakeCores -= k;
-      updateNode(i);
+      updateNode(s);
     }
     placement.set(job.index, where);
     running.set(job.index, job);
@@ -218,19 +243,19 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
   };
 
   const finish = (job: ReplayJob, t: number): void => {
-    for (const [i, k] of placement.get(job.index) ?? []) {
-      usedCores[i] -= k;
-      usedMemory[i] -= k * job.memoryKBPerProcessor;
-      jobsOn[i]--;
-      const node = nodes[i];
-      node.workloads = jobsOn[i];
-      node.allocated = { cpu: usedCores[i], memoryMiB: whole ? usedCores[i] : usedMemory[i] / 1024, gpu: 0 };
-      if (jobsOn[i] === 0) {
+    for (const [s, k] of placement.get(job.index) ?? []) {
+      s.usedCores -= k;
+      s.usedMemory -= k * job.memoryKBPerProcessor;
+      s.jobsOn--;
+      const node = s.snapshot;
+      node.workloads = s.jobsOn;
+      node.allocated = { cpu: s.usedCores, memoryMiB: whole ? s.usedCores : s.usedMemory / 1024, gpu: 0 };
+      if (s.jobsOn === 0) {
         node.idleSince = epochMs + t * 1000;
-        if (busyIntervals) busyIntervals[i].push([busySince[i], t]);
+        if (recordBusy) s.busyIntervals.push([s.busySince, t]);
       }
       freeAwakeCores += k;
-      updateNode(i);
+      updateNode(s);
     }
     placement.delete(job.index);
     running.delete(job.index);
@@ -240,34 +265,32 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
 
   /** FCFS with EASY backfilling: the head gets a reservation, later jobs may jump ahead if they do not delay it. */
   const schedule = (t: number): void => {
-    while (queue.length > 0) {
-      const where = place(queue[0]);
+    for (let first = queue[0]; first !== undefined; first = queue[0]) {
+      const where = place(first);
       if (!where) break;
-      start(queue.shift()!, where, t);
+      queue.shift();
+      start(first, where, t);
     }
-    if (queue.length <= 1) return;
     const head = queue[0];
+    if (head === undefined || queue.length === 1) return;
     // Shadow time: when enough cores free up for the head (running jobs by their estimates, booting nodes by their boot end).
     const releases: Array<[number, number]> = [];
-    for (const job of running.values()) {
-      const started = job.submit + waits[job.index];
-      releases.push([Math.max(t, started + job.estimate), job.processors]);
-    }
-    for (let i = 0; i < n; i++) if (nodes[i].power === 'booting') releases.push([bootDoneAt[i], cores[i]]);
+    for (const job of running.values()) releases.push([Math.max(t, startedAt(job) + job.estimate), job.processors]);
+    for (const s of states) if (s.snapshot.power === 'booting') releases.push([s.bootDoneAt, s.cores]);
     releases.sort((a, b) => a[0] - b[0]);
     let available = freeAwakeCores;
     let shadow = Number.POSITIVE_INFINITY;
     let extra = Number.POSITIVE_INFINITY;
-    for (const [at, c] of releases) {
+    for (const [releaseAt, c] of releases) {
       available += c;
       if (available + EPS >= head.processors) {
-        shadow = at;
+        shadow = releaseAt;
         extra = available - head.processors;
         break;
       }
     }
     for (let q = 1; q < queue.length && freeAwakeCores >= 1 - EPS; q++) {
-      const job = queue[q];
+      const job = at(queue, q, 'queued job');
       if (job.processors > freeAwakeCores + EPS) continue;
       const endsInTime = t + job.estimate <= shadow;
       if (!endsInTime && job.processors > extra + EPS) continue;
@@ -280,14 +303,22 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
     }
   };
 
-  const setPower = (i: number, power: NodeSnapshot['power'], t: number): void => {
-    const node = nodes[i];
+  const setPower = (s: NodeState, power: NodeSnapshot['power'], t: number): void => {
+    const node = s.snapshot;
     const wasUp = node.power === 'awake' || node.power === 'booting';
     node.power = power;
     const isUpNow = power === 'awake' || power === 'booting';
     upCount += (isUpNow ? 1 : 0) - (wasUp ? 1 : 0);
-    if (power === 'awake') node.idleSince = jobsOn[i] === 0 ? epochMs + t * 1000 : undefined;
-    updateNode(i);
+    if (power === 'awake') node.idleSince = s.jobsOn === 0 ? epochMs + t * 1000 : undefined;
+    updateNode(s);
+  };
+
+  const boot = (s: NodeState, t: number): void => {
+    setPower(s, 'booting', t);
+    s.snapshot.lastWakeAt = epochMs + t * 1000;
+    s.bootDoneAt = t + profile.bootSeconds;
+    events.push(s.bootDoneAt, { kind: 'booted', node: s });
+    countTransition(s, t);
   };
 
   const input = (t: number): PolicyInput => {
@@ -309,10 +340,10 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
           const r = requestsOf(job);
           view = {
             id: `job-${job.id}`,
-            nodeIds: (placement.get(job.index) ?? []).map(([i]) => nodes[i].id),
+            nodeIds: (placement.get(job.index) ?? []).map(([s]) => s.snapshot.id),
             requests: { cpu: r.cpu * job.processors, memoryMiB: r.memoryMiB * job.processors, gpu: 0 },
             submittedAt: epochMs + job.submit * 1000,
-            startedAt: epochMs + (job.submit + waits[job.index]) * 1000,
+            startedAt: epochMs + startedAt(job) * 1000,
           };
           runningView.set(job.index, view);
         }
@@ -326,32 +357,26 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
   let decisions = 0;
   const applyDecisions = (out: ReturnType<PowerPolicy['decide']>, t: number): boolean => {
     let acted = false;
-    const index = new Map<string, number>();
     for (const d of out.decisions) {
       if (d.action === 'hold') continue;
-      if (index.size === 0) nodes.forEach((node, i) => index.set(node.id, i));
-      const i = index.get(d.nodeId);
-      if (i === undefined) continue;
-      const node = nodes[i];
+      const s = byId.get(d.nodeId);
+      if (s === undefined) continue;
+      const node = s.snapshot;
       if (d.action === 'wake') {
         if (node.power === 'asleep') {
-          setPower(i, 'booting', t);
-          node.lastWakeAt = epochMs + t * 1000;
-          bootDoneAt[i] = t + profile.bootSeconds;
-          events.push(bootDoneAt[i], { kind: 'booted', node: i });
-          countTransition(i, t);
+          boot(s, t);
           acted = true;
-        } else if (node.power === 'suspending' && !wakeAfterSuspend[i]) {
-          wakeAfterSuspend[i] = 1;
+        } else if (node.power === 'suspending' && !s.wakeAfterSuspend) {
+          s.wakeAfterSuspend = true;
           acted = true;
         }
-      } else if (d.action === 'sleep' && node.power === 'awake' && jobsOn[i] === 0 && !node.maintenance) {
+      } else if (d.action === 'sleep' && node.power === 'awake' && s.jobsOn === 0 && !node.maintenance) {
         // A sleep is refused while work runs there: batch jobs cannot be moved.
-        freeAwakeCores -= cores[i];
-        setPower(i, 'suspending', t);
+        freeAwakeCores -= s.cores;
+        setPower(s, 'suspending', t);
         node.lastSleepAt = epochMs + t * 1000;
-        events.push(t + profile.suspendSeconds, { kind: 'suspended', node: i });
-        countTransition(i, t);
+        events.push(t + profile.suspendSeconds, { kind: 'suspended', node: s });
+        countTransition(s, t);
         acted = true;
       }
       decisions++;
@@ -370,7 +395,7 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
   let steps = 0;
 
   for (;;) {
-    const tSubmit = nextJob < jobs.length ? jobs[nextJob].submit : Number.POSITIVE_INFINITY;
+    const tSubmit = jobs[nextJob]?.submit ?? Number.POSITIVE_INFINITY;
     const tEvent = events.peekTime();
     const tChange = Math.min(tSubmit, tEvent);
     const done = nextJob >= jobs.length && finished === jobs.length && events.size === 0;
@@ -382,25 +407,21 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
       const t = tChange;
       advance(t);
       // Everything that happens at this instant, then one scheduling pass.
-      while (nextJob < jobs.length && jobs[nextJob].submit === t) {
-        queue.push(jobs[nextJob++]);
+      for (let job = jobs[nextJob]; job !== undefined && job.submit === t; job = jobs[nextJob]) {
+        queue.push(job);
+        nextJob++;
         viewsDirty = true;
       }
-      while (events.peekTime() === t) {
-        const { item } = events.pop()!;
+      for (let item = events.popAt(t); item !== undefined; item = events.popAt(t)) {
         if (item.kind === 'finish') finish(item.job, t);
         else if (item.kind === 'booted') {
           setPower(item.node, 'awake', t);
-          freeAwakeCores += cores[item.node] - usedCores[item.node];
+          freeAwakeCores += item.node.cores - item.node.usedCores;
         } else {
           setPower(item.node, 'asleep', t);
-          if (wakeAfterSuspend[item.node]) {
-            wakeAfterSuspend[item.node] = 0;
-            setPower(item.node, 'booting', t);
-            nodes[item.node].lastWakeAt = epochMs + t * 1000;
-            bootDoneAt[item.node] = t + profile.bootSeconds;
-            events.push(bootDoneAt[item.node], { kind: 'booted', node: item.node });
-            countTransition(item.node, t);
+          if (item.node.wakeAfterSuspend) {
+            item.node.wakeAfterSuspend = false;
+            boot(item.node, t);
           }
         }
       }
@@ -440,7 +461,7 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
   }
   const end = Math.max(lastT, horizon);
   advance(end);
-  if (busyIntervals) for (let i = 0; i < n; i++) if (jobsOn[i] > 0) busyIntervals[i].push([busySince[i], end]);
+  if (recordBusy) for (const s of states) if (s.jobsOn > 0) s.busyIntervals.push([s.busySince, end]);
   options.onProgress?.(1);
   return {
     policy: policy.name,
@@ -453,6 +474,6 @@ export function simulate(workload: ReplayWorkload, policy: PowerPolicy, options:
     maxTransitionsPerNodeDay: maxPerDay,
     decisions,
     series,
-    busyIntervals,
+    busyIntervals: recordBusy ? states.map((s) => s.busyIntervals) : undefined,
   };
 }
