@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { at } from '@somnus/contracts';
 import type { ReplayReport } from './replay';
 import type { SimulationResult } from './simulator';
 
@@ -17,14 +18,14 @@ function escapeHtml(s: string): string {
 function bucketed(t: number[], values: number[], end: number): number[] {
   const out = new Array<number>(BUCKETS).fill(0);
   const size = end / BUCKETS;
-  for (let i = 0; i < t.length; i++) {
-    const from = t[i];
-    const to = i + 1 < t.length ? t[i + 1] : end;
+  t.forEach((from, i) => {
+    const to = t[i + 1] ?? end;
+    const value = at(values, i, 'series value');
     for (let b = Math.floor(from / size); b < BUCKETS && b * size < to; b++) {
       const overlap = Math.min(to, (b + 1) * size) - Math.max(from, b * size);
-      if (overlap > 0) out[b] += (values[i] * overlap) / size;
+      if (overlap > 0) out[b] = at(out, b, 'plot bucket') + (value * overlap) / size;
     }
-  }
+  });
   return out;
 }
 

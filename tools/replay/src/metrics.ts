@@ -1,4 +1,5 @@
 import { idleGapJoules, joulesToKWh, type PowerProfile } from '@somnus/domain';
+import { at } from '@somnus/contracts';
 import type { SimulationResult } from './simulator';
 
 export interface PolicyFigures {
@@ -19,7 +20,7 @@ export interface PolicyFigures {
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+  return at(sorted, Math.min(sorted.length - 1, Math.max(0, rank - 1)), 'percentile rank');
 }
 
 /**
@@ -39,12 +40,12 @@ export function figuresFor(
   const reference = energyJoules(alwaysOn, commonEnd);
   const energy = energyJoules(result, commonEnd);
   // Added wait per job against the always-on run; a job that happens to start earlier counts as 0.
-  const added = new Float64Array(result.waits.length);
-  let delayed = 0;
-  for (let i = 0; i < added.length; i++) {
-    added[i] = Math.max(0, result.waits[i] - alwaysOn.waits[i]);
-    if (added[i] > 300) delayed++;
+  if (result.waits.length !== alwaysOn.waits.length) {
+    throw new Error(`${result.policy} ran ${result.waits.length} jobs and always-on ${alwaysOn.waits.length}: compare runs of one workload`);
   }
+  const added = result.waits.map((wait, i) => Math.max(0, wait - at(alwaysOn.waits, i, 'always-on wait')));
+  let delayed = 0;
+  for (const wait of added) if (wait > 300) delayed++;
   added.sort();
   const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
   const possible = reference - clairvoyantJoules;
@@ -72,7 +73,7 @@ export function clairvoyantJoules(alwaysOn: SimulationResult, profile: PowerProf
   let joules = alwaysOn.busyJoules;
   for (let i = 0; i < nodes; i++) {
     let cursor = 0;
-    for (const [start, end] of intervals[i]) {
+    for (const [start, end] of at(intervals, i, 'busy intervals of a node')) {
       if (start > cursor) joules += idleGapJoules(profile, start - cursor, true);
       cursor = Math.max(cursor, end);
     }

@@ -32,7 +32,7 @@ describe('the real trace files', () => {
     const machines = readMachinesFile(join(TRACES, 'hpc2n-excerpt.swf.machines'));
     const workload = buildWorkload(trace, { machines });
     expect(workload.nodes).toHaveLength(120);
-    expect(workload.nodes[0].cores).toBe(2);
+    expect(workload.nodes[0]?.cores).toBe(2);
     expect(workload.skipped).toBeGreaterThanOrEqual(unknownRuntime);
   });
 

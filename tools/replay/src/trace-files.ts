@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { BATSIM_PROFILE, type PowerProfile } from '@somnus/domain';
+import { at } from '@somnus/contracts';
 import { parseMachines, type MachinePool } from './machines';
 import { parseSwf, type SwfTrace } from './swf';
 
@@ -32,10 +33,11 @@ export function parseSpecPowerCurve(text: string, source = 'power'): PowerProfil
   if (values.length !== 11 || !values.every((v) => Number.isFinite(v) && v >= 0)) {
     throw new Error(`${source}: the first line must hold 11 wattages (0 %, 10 %, ..., 100 % load)`);
   }
+  const peakWatts = at(values, 10, 'SPECpower 100 % load');
   return {
-    idleWatts: values[0],
-    peakWatts: values[10],
-    sleepWatts: Math.round(values[10] * 0.05 * 100) / 100,
+    idleWatts: at(values, 0, 'SPECpower idle'),
+    peakWatts,
+    sleepWatts: Math.round(peakWatts * 0.05 * 100) / 100,
     bootSeconds: BATSIM_PROFILE.bootSeconds,
     suspendSeconds: BATSIM_PROFILE.suspendSeconds,
     curveWatts: values,
