@@ -1,4 +1,4 @@
-import type { CommandOutcome, Envelope, MessageDefinition, MessageKind, ReplyOf } from '@somnus/contracts';
+import type { CommandFailure, CommandOutcome, Envelope, MessageDefinition, MessageKind, ReplyOf } from '@somnus/contracts';
 
 /** Injection token of the bus in NestJS modules. */
 export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
@@ -75,6 +75,21 @@ export class RequestTimeoutError extends Error {
 
 /** The answer to `execute`: the owner's outcome, or `accepted` when it is durable but not yet handled. */
 export type ExecuteResult<M extends CommandDefinition> = ReplyOf<M> | { ok: 'accepted'; commandId: string };
+
+/**
+ * A command's reply as it came off the wire, checked against the command's declared outcome schema (as query
+ * replies are). An owner that answers with something else is reported as unavailable, never passed on.
+ */
+export function parseCommandReply<M extends CommandDefinition>(definition: M, raw: unknown): ReplyOf<M> {
+  const parsed = definition.reply.safeParse(raw);
+  if (parsed.success) return parsed.data as ReplyOf<M>;
+  const failure: CommandFailure = {
+    ok: false,
+    code: 'unavailable',
+    reason: `${definition.owner} answered ${definition.type} with a reply that does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+  };
+  return failure as ReplyOf<M>;
+}
 
 /**
  * The messaging port. Two adapters keep the same semantics: NATS JetStream (distributed) and in-memory

@@ -28,6 +28,7 @@ import {
   MessageBus,
   MessageHandler,
   QueryDefinition,
+  parseCommandReply,
   replySubject,
   RequestTimeoutError,
   Subscription,
@@ -297,7 +298,7 @@ export class JetStreamBus implements MessageBus {
     const subscription = this.nc.subscribe(this.wire(replySubject(envelope.id)), { max: 1, timeout: timeoutMs });
     const outcome = (async (): Promise<ExecuteResult<M>> => {
       try {
-        for await (const message of subscription) return JSON.parse(codec.decode(message.data)) as ReplyOf<M>;
+        for await (const message of subscription) return parseCommandReply(definition, JSON.parse(codec.decode(message.data)) as unknown);
       } catch {
         // The subscription's timeout: the command is stored and will be handled; the caller gets its id.
       }

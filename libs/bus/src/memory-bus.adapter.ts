@@ -24,6 +24,7 @@ import {
   RequestTimeoutError,
   Subscription,
   backoffFor,
+  parseCommandReply,
 } from './bus.port';
 import { deadLetterOutcome, decodeAnyEnvelope, runDelivery } from './delivery-pipeline';
 
@@ -238,9 +239,10 @@ export class MemoryBus implements MessageBus {
         this.replies.removeAllListeners(envelope.id);
         resolve({ ok: 'accepted', commandId: envelope.id });
       }, timeoutMs);
-      this.replies.once(envelope.id, (reply: ReplyOf<M>) => {
+      this.replies.once(envelope.id, (reply: unknown) => {
         clearTimeout(timer);
-        resolve(reply);
+        // Through JSON, as over NATS, so a reply that only works in memory fails here too.
+        resolve(parseCommandReply(definition, JSON.parse(JSON.stringify(reply ?? null)) as unknown));
       });
     });
     try {
