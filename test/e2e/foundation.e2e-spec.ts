@@ -13,7 +13,7 @@ import { apiGatewayService } from '@somnus/api-gateway';
 import { auditService } from '@somnus/audit';
 import { inventoryService } from '@somnus/inventory';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-import { JetStreamBus } from '@somnus/bus';
+import { removeJetStreamNamespace } from '@somnus/bus';
 import { createTestDatabase, describeWithServices, realServices, uniqueName } from '@somnus/testing';
 import { startTracing, TracingHandle } from '@somnus/telemetry';
 
@@ -208,7 +208,7 @@ describeWithServices(['postgres', 'nats', 'redis'], 'distributed', () => {
       hosts.push(await startHost({ descriptors: [descriptor], config: config(env), logger: false }));
     }
     return stackFrom(hosts, dataDir, async () => {
-      await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
+      await removeJetStreamNamespace(realServices.natsUrl, namespace);
       await database.drop();
     });
   });

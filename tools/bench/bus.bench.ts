@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { createEnvelope, newMessageId, NodeRemoved } from '@somnus/contracts';
-import { JetStreamBus } from '@somnus/bus';
+import { connect } from 'nats';
+import { JetStreamBus, jetStreamLayout, removeJetStreamNamespace } from '@somnus/bus';
 import { parseCommandArgs, round } from '@somnus/runtime';
 
 const root = resolve(__dirname, '../..');
@@ -49,10 +50,8 @@ async function main(): Promise<void> {
     say(`measuring raw JetStream async publish rate (${events} messages)...`);
     // In a namespace of its own, so the audit service never sees these raw messages.
     const raw = await JetStreamBus.connect({ url: NATS_URL, name: 'bench-raw', namespace: `${runId}_raw` });
-    const rawJetStreamPublishPerSec = await raw.measureRawPublishRate(events).finally(async () => {
-      await raw.close();
-      await JetStreamBus.removeNamespace(NATS_URL, `${runId}_raw`);
-    });
+    await raw.close(); // connecting created the namespace's streams
+    const rawJetStreamPublishPerSec = await measureRawPublishRate(`${runId}_raw`, events).finally(() => removeJetStreamNamespace(NATS_URL, `${runId}_raw`));
 
     await db.connect();
     say('waiting for the audit service...');
@@ -108,8 +107,8 @@ async function main(): Promise<void> {
     audit.kill('SIGTERM');
     await new Promise((r) => audit.once('exit', r));
     await db.end().catch(() => undefined);
-    await bus.destroyNamespace();
     await bus.close();
+    await removeJetStreamNamespace(NATS_URL, runId);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
   }
@@ -119,3 +118,25 @@ main().catch((error: unknown) => {
   process.stderr.write(`bench:bus failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
+
+/** Raw JetStream publish rate of the server (no envelope, no validation): the reference figure. */
+async function measureRawPublishRate(namespace: string, count: number, concurrency = 2_000): Promise<number> {
+  const nc = await connect({ servers: NATS_URL, name: 'bench-raw-publish' });
+  try {
+    const js = nc.jetstream();
+    const subject = `${jetStreamLayout(namespace).prefix}somnus.events.bench.raw.v1`;
+    const payload = new TextEncoder().encode(JSON.stringify({ padding: 'x'.repeat(400) }));
+    const started = process.hrtime.bigint();
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        next += 1;
+        await js.publish(subject, payload);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    return count / (Number(process.hrtime.bigint() - started) / 1e9);
+  } finally {
+    await nc.drain();
+  }
+}

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { JetStreamBus } from '@somnus/bus';
+import { removeJetStreamNamespace } from '@somnus/bus';
 import { defaultFleet, FleetSimulator, podForArrival, PodBound, PodUnschedulable } from '@somnus/fleet-sim';
 import { parseCommandArgs, percentile, round } from '@somnus/runtime';
 
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
     await fleet.stop();
-    await JetStreamBus.removeNamespace(NATS_URL, runId);
+    await removeJetStreamNamespace(NATS_URL, runId);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
     rmSync(workDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
 import { describeBusContract } from './bus.contract';
 import { JetStreamBus } from './jetstream-bus.adapter';
+import { removeJetStreamNamespace } from './jetstream-namespace';
 
 describeWithServices(['nats'], 'JetStreamBus', () => {
   const namespace = uniqueName('bustest');
@@ -9,6 +10,6 @@ describeWithServices(['nats'], 'JetStreamBus', () => {
   });
 
   afterAll(async () => {
-    await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
+    await removeJetStreamNamespace(realServices.natsUrl, namespace);
   });
 });

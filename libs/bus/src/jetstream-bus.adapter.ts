@@ -13,7 +13,7 @@ import {
   StorageType,
   StringCodec,
 } from 'nats';
-import { Envelope, MessageDefinition, parseEnvelope, parsePayload, ReplyOf } from '@somnus/contracts';
+import { COMMANDS_WILDCARD, DEAD_LETTER_WILDCARD, Envelope, EVENTS_WILDCARD, kindOfSubject, MessageDefinition, parseEnvelope, parsePayload, ReplyOf } from '@somnus/contracts';
 import {
   BatchConsumerOptions,
   BatchHandler,
@@ -52,7 +52,7 @@ export interface JetStreamBusOptions {
   duplicateWindowMs?: number;
 }
 
-interface StreamSpec {
+export interface StreamSpec {
   name: string;
   subjects: string[];
   maxAgeMs: number;
@@ -93,11 +93,7 @@ export class JetStreamBus implements MessageBus {
   }
 
   private get prefix(): string {
-    return this.options.namespace ? `${this.options.namespace}.` : '';
-  }
-
-  private streamName(base: string): string {
-    return this.options.namespace ? `${this.options.namespace}_${base}`.replace(/[^A-Za-z0-9_-]/g, '_') : base;
+    return jetStreamLayout(this.options.namespace ?? '').prefix;
   }
 
   /** The wire subject of a catalogue subject. */
@@ -106,15 +102,11 @@ export class JetStreamBus implements MessageBus {
   }
 
   private get streams(): Record<'events' | 'commands' | 'deadletter', StreamSpec> {
-    return {
-      events: { name: this.streamName('SOMNUS_EVENTS'), subjects: [this.wire('somnus.events.>')], maxAgeMs: 30 * DAY_MS },
-      commands: { name: this.streamName('SOMNUS_COMMANDS'), subjects: [this.wire('somnus.commands.>')], maxAgeMs: 30 * DAY_MS },
-      deadletter: { name: this.streamName('SOMNUS_DEADLETTER'), subjects: [this.wire('somnus.deadletter.>')], maxAgeMs: 90 * DAY_MS },
-    };
+    return jetStreamLayout(this.options.namespace ?? '').streams;
   }
 
   private streamOf(subject: string): StreamSpec {
-    return subject.startsWith('somnus.events.') ? this.streams.events : this.streams.commands;
+    return kindOfSubject(subject) === 'event' ? this.streams.events : this.streams.commands;
   }
 
   private async ensureStreams(): Promise<void> {
@@ -384,43 +376,27 @@ export class JetStreamBus implements MessageBus {
     }
   }
 
-  /** Raw JetStream publish rate of this server, for the bus benchmark's reference figure. */
-  async measureRawPublishRate(count: number, concurrency = 2_000): Promise<number> {
-    const subject = this.wire('somnus.events.bench.raw.v1');
-    const payload = codec.encode(JSON.stringify({ padding: 'x'.repeat(400) }));
-    const started = process.hrtime.bigint();
-    let next = 0;
-    const worker = async () => {
-      while (next < count) {
-        next += 1;
-        await this.js.publish(subject, payload);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return count / seconds;
-  }
-
-  /** Connects to `url` only to remove `namespace`'s streams: what a test or benchmark leaves behind. */
-  static async removeNamespace(url: string, namespace: string): Promise<void> {
-    const bus = await JetStreamBus.connect({ url, name: 'namespace-cleanup', namespace });
-    try {
-      await bus.destroyNamespace();
-    } finally {
-      await bus.close();
-    }
-  }
-
-  /** Removes this namespace's streams (tests and benchmarks only). */
-  async destroyNamespace(): Promise<void> {
-    if (!this.options.namespace) throw new Error('refusing to delete the production streams');
-    for (const spec of Object.values(this.streams)) await this.jsm.streams.delete(spec.name).catch(() => undefined);
-  }
-
   async close(): Promise<void> {
     await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.stop()));
     await this.nc.drain().catch(() => undefined);
   }
+}
+
+/**
+ * Where a namespace's messages live: the subject prefix and the three streams. A namespace (tests,
+ * benchmarks, stacks sharing one server) prefixes every subject and stream; the empty one is production.
+ */
+export function jetStreamLayout(namespace: string): { readonly prefix: string; readonly streams: Record<'events' | 'commands' | 'deadletter', StreamSpec> } {
+  const prefix = namespace ? `${namespace}.` : '';
+  const streamName = (base: string) => (namespace ? `${namespace}_${base}`.replace(/[^A-Za-z0-9_-]/g, '_') : base);
+  return {
+    prefix,
+    streams: {
+      events: { name: streamName('SOMNUS_EVENTS'), subjects: [`${prefix}${EVENTS_WILDCARD}`], maxAgeMs: 30 * DAY_MS },
+      commands: { name: streamName('SOMNUS_COMMANDS'), subjects: [`${prefix}${COMMANDS_WILDCARD}`], maxAgeMs: 30 * DAY_MS },
+      deadletter: { name: streamName('SOMNUS_DEADLETTER'), subjects: [`${prefix}${DEAD_LETTER_WILDCARD}`], maxAgeMs: 90 * DAY_MS },
+    },
+  };
 }
 
 function isNotFound(error: unknown): boolean {

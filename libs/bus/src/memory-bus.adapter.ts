@@ -3,6 +3,7 @@ import {
   COMMANDS_WILDCARD,
   Envelope,
   EVENTS_WILDCARD,
+  kindOfSubject,
   MessageDefinition,
   parseEnvelope,
   parsePayload,
@@ -147,7 +148,7 @@ export class MemoryBus implements MessageBus {
   }
 
   private deliver(message: StoredMessage): void {
-    const stream = message.subject.startsWith('somnus.events.') ? EVENTS_WILDCARD : COMMANDS_WILDCARD;
+    const stream = kindOfSubject(message.subject) === 'event' ? EVENTS_WILDCARD : COMMANDS_WILDCARD;
     const log = this.retained.get(stream) ?? [];
     log.push(message);
     if (log.length > this.retainPerStream) log.splice(0, log.length - this.retainPerStream);

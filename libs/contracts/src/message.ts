@@ -38,6 +38,13 @@ export const EVENTS_WILDCARD = `${SUBJECT_ROOT}.events.>`;
 export const COMMANDS_WILDCARD = `${SUBJECT_ROOT}.commands.>`;
 export const DEAD_LETTER_WILDCARD = `${SUBJECT_ROOT}.deadletter.>`;
 
+/** Whether a catalogue subject is an event's or a command's (queries are never stored). */
+export function kindOfSubject(subject: string): 'event' | 'command' | undefined {
+  if (subject.startsWith(`${SUBJECT_ROOT}.${KIND_SEGMENT.event}.`)) return 'event';
+  if (subject.startsWith(`${SUBJECT_ROOT}.${KIND_SEGMENT.command}.`)) return 'command';
+  return undefined;
+}
+
 export function deadLetterSubject(consumer: string): string {
   return `${SUBJECT_ROOT}.deadletter.${consumer}`;
 }

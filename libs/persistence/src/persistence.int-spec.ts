@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource, QueryRunner } from 'typeorm';
 import { NodeRemoved } from '@somnus/contracts';
-import { JetStreamBus } from '@somnus/bus';
+import { JetStreamBus, removeJetStreamNamespace } from '@somnus/bus';
 import { describeWithServices, realServices, uniqueName } from '@somnus/testing';
 import { createDataSource } from './data-source.factory';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
@@ -41,8 +41,8 @@ function describePersistence(label: string, connect: () => Promise<{ url: string
       await runMigrations(dataSource, schema, [messagingTablesMigration(schema), thingsMigration(schema)]);
     });
     afterAll(async () => {
-      await bus.destroyNamespace();
       await bus.close();
+      await removeJetStreamNamespace(realServices.natsUrl, namespace);
       await dataSource.destroy();
       await database.stop();
     });

@@ -1,7 +1,9 @@
-import type { Clock } from '@somnus/runtime';
-
-/** A clock for unit tests: it moves only when told to, and sleeping moves it forward at once (recorded). */
-export class FakeClock implements Clock {
+/**
+ * A clock for unit tests: it moves only when told to, and sleeping moves it forward at once (recorded).
+ * Shaped like `Clock` of @somnus/runtime (checked where it is passed in): importing it here would make a
+ * cycle, since runtime's own tests import this library.
+ */
+export class FakeClock {
   readonly sleeps: number[] = [];
 
   constructor(private current = Date.parse('2025-03-03T08:00:00Z')) {}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiGatewayService } from '@somnus/api-gateway';
 import { auditService } from '@somnus/audit';
-import { JetStreamBus } from '@somnus/bus';
+import { removeJetStreamNamespace } from '@somnus/bus';
 import { FleetSimulator } from '@somnus/fleet-sim';
 import { inventoryService } from '@somnus/inventory';
 import { createLifecycleService } from '@somnus/lifecycle';
@@ -85,7 +85,7 @@ export async function startLoopStack(options: { speed: number }): Promise<LoopSt
   const close = async () => {
     for (const host of hosts.reverse()) await host.close().catch(() => undefined);
     await fleet.stop();
-    await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
+    await removeJetStreamNamespace(realServices.natsUrl, namespace);
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Envelope, Payload, QueryAudit, ReplyOf, VerifyAudit } from '@somnus/contracts';
+import { Envelope, kindOfSubject, Payload, QueryAudit, ReplyOf, VerifyAudit } from '@somnus/contracts';
 import { AnswerQuery, MESSAGE_BUS, MessageBus, Subscription } from '@somnus/bus';
 import { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
@@ -22,7 +22,7 @@ export class AuditTrailHandler implements OnApplicationBootstrap, OnApplicationS
   async onApplicationBootstrap(): Promise<void> {
     this.subscription = await this.bus.consumeAll({ durable: 'audit', kinds: ['event', 'command'], maxBatch: 1_000 }, async (deliveries) => {
       await this.trail.append(
-        deliveries.map(({ envelope, subject }) => ({ envelope, kind: subject.startsWith('somnus.commands.') ? ('command' as const) : ('event' as const) })),
+        deliveries.map(({ envelope, subject }) => ({ envelope, kind: kindOfSubject(subject) === 'command' ? ('command' as const) : ('event' as const) })),
       );
     });
     this.logger.log('recording every event and command');

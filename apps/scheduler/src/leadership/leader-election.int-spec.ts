@@ -2,7 +2,7 @@
 // stops (host.close()) or dies without a word (its lease left to expire), another takes over in bounded time.
 import { Client } from 'pg';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-import { JetStreamBus } from '@somnus/bus';
+import { JetStreamBus, removeJetStreamNamespace } from '@somnus/bus';
 import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName, waitFor } from '@somnus/testing';
 import { createSchedulerService } from '../scheduler.module';
 import { DecisionLoop } from '../decisions/decision-loop';
@@ -66,7 +66,7 @@ describeWithServices(['postgres', 'nats'], 'scheduler leader election (distribut
 
   afterAll(async () => {
     for (const host of hosts) await host.close().catch(() => undefined);
-    await JetStreamBus.removeNamespace(realServices.natsUrl, namespace);
+    await removeJetStreamNamespace(realServices.natsUrl, namespace);
     await database?.drop();
   });
 
