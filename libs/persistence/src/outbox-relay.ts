@@ -1,6 +1,13 @@
-import { Envelope, messageByType } from '@somnus/contracts';
-import type { MessageBus } from '@somnus/bus';
+import { Envelope, MessageDefinition, messageByType } from '@somnus/contracts';
 import { ServiceStore } from './service-store';
+
+/**
+ * Where the relay hands what it read from the outbox: the bus port's `publish` (MessageBus satisfies it).
+ * Declared here so that persistence does not depend on the bus library.
+ */
+export interface OutboxPublisher {
+  publish(definition: MessageDefinition, envelope: Envelope): Promise<void>;
+}
 
 interface PendingRow {
   seq: string;
@@ -28,7 +35,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly store: ServiceStore,
-    private readonly bus: MessageBus,
+    private readonly bus: OutboxPublisher,
     private readonly options: OutboxRelayOptions = {},
   ) {}
 
