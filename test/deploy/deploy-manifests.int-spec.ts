@@ -63,7 +63,6 @@ const EXPECTED_PERMISSIONS = [
   ...['get', 'list', 'watch'].map((verb) => `/pods:${verb}`),
   '/pods/eviction:create',
   ...['get', 'list', 'watch', 'patch'].map((verb) => `/nodes:${verb}`),
-  ...['get', 'list', 'watch', 'create', 'update', 'patch'].map((verb) => `coordination.k8s.io/leases:${verb}`),
   ...['get', 'list', 'watch'].map((verb) => `policy/poddisruptionbudgets:${verb}`),
 ].sort();
 
@@ -225,7 +224,7 @@ describe('k8s/ manifests', () => {
       }
     }
     expect(services.find((service) => service.metadata?.name === 'api-gateway')?.spec?.ports?.map((port) => port.port)).toEqual([8080]);
-    // The scheduler elects a leader through a Lease, so a second replica is a hot standby, not a double decision.
+    // The scheduler elects a leader through a PostgreSQL lease row, so a second replica is a hot standby, not a double decision.
     expect(deploymentOf('scheduler').spec?.replicas).toBe(2);
   });
 
