@@ -3,7 +3,9 @@ import { fitsOnEmptyFleet, packPending } from './fleet';
 
 describe('fitsOnEmptyFleet', () => {
   // Two 2-core nodes (one busy, which does not matter: capacity counts, not free room) hold 4 one-core replicas.
-  const fleet = [idleNode('a', { capacity: { cpu: 2, memoryMiB: 2, gpu: 0 }, allocated: { cpu: 2, memoryMiB: 2, gpu: 0 }, workloads: 1 }), idleNode('b', { capacity: { cpu: 2, memoryMiB: 2, gpu: 0 } })];
+  const busy = idleNode('a', { capacity: { cpu: 2, memoryMiB: 2, gpu: 0 }, allocated: { cpu: 2, memoryMiB: 2, gpu: 0 }, workloads: 1 });
+  const idle = idleNode('b', { capacity: { cpu: 2, memoryMiB: 2, gpu: 0 } });
+  const fleet = [busy, idle];
 
   it('counts the full capacity of every node the work may run on', () => {
     const fits = fitsOnEmptyFleet(fleet);
@@ -12,7 +14,7 @@ describe('fitsOnEmptyFleet', () => {
   });
 
   it('leaves out nodes in maintenance and nodes the work may not run on', () => {
-    expect(fitsOnEmptyFleet([fleet[0], { ...fleet[1], maintenance: true }])(job('three', 3))).toBe(false);
+    expect(fitsOnEmptyFleet([busy, { ...idle, maintenance: true }])(job('three', 3))).toBe(false);
     expect(fitsOnEmptyFleet(fleet)({ ...job('gpu', 1), nodeSelector: { gpu: 'true' } })).toBe(false);
     // 2 replicas of 1.5 GiB: one per 2 GiB node.
     expect(fitsOnEmptyFleet(fleet)({ ...job('big', 2), requests: { cpu: 1, memoryMiB: 1.5, gpu: 0 } })).toBe(true);

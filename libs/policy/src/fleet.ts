@@ -1,4 +1,4 @@
-import type { Tier } from '@somnus/contracts';
+import { at, type Tier } from '@somnus/contracts';
 import { BATSIM_PROFILE, type PowerProfile } from '@somnus/domain';
 import type { Decision, NodeSnapshot, PendingWorkload, ReasonCode, Resources, Toleration } from './policy.port';
 
@@ -117,6 +117,19 @@ function computeShapeKey(w: PendingWorkload): string {
   return `${r.cpu}|${r.memoryMiB}|${r.gpu}|${sel}|${tol}`;
 }
 
+/** A node's room left during one packing pass. */
+interface Room {
+  readonly node: NodeSnapshot;
+  /** Position in wake order: nodes up first, then sleeping nodes cheapest first. */
+  readonly index: number;
+  readonly sleeping: boolean;
+  cpu: number;
+  mem: number;
+  gpu: number;
+  /** Chosen to wake in this pass. */
+  opened: boolean;
+}
+
 /**
  * First-fit packing of pending work onto nodes already up, then onto sleeping nodes in wake order: the
  * fewest, cheapest nodes that make the work fit. Replicas of one workload may share a node. Work of the same
@@ -131,17 +144,15 @@ export function packPending(
   const usable = options.usable ?? (() => true);
   const up = fleet.filter((n) => isUp(n) && !n.maintenance && usable(n));
   const sleeping = fleet.filter((n) => isWakeable(n) && usable(n)).sort(compareForWake);
-  const nodes = [...up, ...sleeping];
-  const firstSleeping = up.length;
-  const cpu = new Float64Array(nodes.length);
-  const mem = new Float64Array(nodes.length);
-  const gpu = new Float64Array(nodes.length);
-  nodes.forEach((n, i) => {
-    cpu[i] = n.capacity.cpu - n.allocated.cpu;
-    mem[i] = n.capacity.memoryMiB - n.allocated.memoryMiB;
-    gpu[i] = n.capacity.gpu - n.allocated.gpu;
-  });
-  const opened = new Uint8Array(nodes.length);
+  const rooms: Room[] = [...up, ...sleeping].map((node, index) => ({
+    node,
+    index,
+    sleeping: index >= up.length,
+    cpu: node.capacity.cpu - node.allocated.cpu,
+    mem: node.capacity.memoryMiB - node.allocated.memoryMiB,
+    gpu: node.capacity.gpu - node.allocated.gpu,
+    opened: false,
+  }));
   const wake: NodeSnapshot[] = [];
   const unplaceable: PendingWorkload[] = [];
   const fitsOnUpNodes: PendingWorkload[] = [];
@@ -150,7 +161,14 @@ export function packPending(
   const eligible = new Map<string, Uint8Array>();
   const byPriorityThenAge = (a: PendingWorkload, b: PendingWorkload): number => (b.priority ?? 0) - (a.priority ?? 0) || a.submittedAt - b.submittedAt;
   let sorted = true;
-  for (let k = 1; k < pending.length && sorted; k++) sorted = byPriorityThenAge(pending[k - 1], pending[k]) <= 0;
+  let previous: PendingWorkload | undefined;
+  for (const w of pending) {
+    if (previous !== undefined && byPriorityThenAge(previous, w) > 0) {
+      sorted = false;
+      break;
+    }
+    previous = w;
+  }
   const ordered = sorted ? pending : [...pending].sort(byPriorityThenAge);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const EPS = 1e-9;
@@ -159,13 +177,12 @@ export function packPending(
     const key = shapeKey(w);
     let allowed = eligible.get(key);
     if (!allowed) {
-      allowed = new Uint8Array(nodes.length);
+      allowed = new Uint8Array(rooms.length);
       const selector = w.nodeSelector ? Object.entries(w.nodeSelector) : [];
-      for (let k = 0; k < nodes.length; k++) {
-        const node = nodes[k];
+      for (const { node, index } of rooms) {
         let ok = true;
         for (const [label, value] of selector) if (node.labels[label] !== value) ok = false;
-        allowed[k] = ok && (node.taints.length === 0 || mayRunOn({ ...w, nodeSelector: undefined }, node)) ? 1 : 0;
+        allowed[index] = ok && (node.taints.length === 0 || mayRunOn({ ...w, nodeSelector: undefined }, node)) ? 1 : 0;
       }
       eligible.set(key, allowed);
     }
@@ -173,41 +190,43 @@ export function packPending(
     let replicas = w.replicas ?? 1;
     let i = cursor.get(key) ?? 0;
     // Tentative placement so a workload that cannot fit whole does not hold room (gang semantics for jobs).
-    const taken: Array<[number, number]> = [];
+    const taken: Array<[Room, number]> = [];
     let usedSleeping = false;
     let usedBooting = false;
-    while (replicas > 0 && i < nodes.length) {
-      if (allowed[i] && cpu[i] + EPS >= r.cpu && mem[i] + EPS >= r.memoryMiB && gpu[i] + EPS >= r.gpu) {
-        const byCpu = r.cpu > 0 ? Math.floor((cpu[i] + EPS) / r.cpu) : replicas;
-        const byMem = r.memoryMiB > 0 ? Math.floor((mem[i] + EPS) / r.memoryMiB) : replicas;
-        const byGpu = r.gpu > 0 ? Math.floor((gpu[i] + EPS) / r.gpu) : replicas;
+    while (replicas > 0) {
+      const room = rooms[i];
+      if (room === undefined) break;
+      if (allowed[i] === 1 && room.cpu + EPS >= r.cpu && room.mem + EPS >= r.memoryMiB && room.gpu + EPS >= r.gpu) {
+        const byCpu = r.cpu > 0 ? Math.floor((room.cpu + EPS) / r.cpu) : replicas;
+        const byMem = r.memoryMiB > 0 ? Math.floor((room.mem + EPS) / r.memoryMiB) : replicas;
+        const byGpu = r.gpu > 0 ? Math.floor((room.gpu + EPS) / r.gpu) : replicas;
         const n = Math.min(replicas, byCpu, byMem, byGpu);
-        cpu[i] -= n * r.cpu;
-        mem[i] -= n * r.memoryMiB;
-        gpu[i] -= n * r.gpu;
-        taken.push([i, n]);
+        room.cpu -= n * r.cpu;
+        room.mem -= n * r.memoryMiB;
+        room.gpu -= n * r.gpu;
+        taken.push([room, n]);
         replicas -= n;
-        if (i >= firstSleeping) usedSleeping = true;
-        else if (nodes[i].power === 'booting') usedBooting = true;
+        if (room.sleeping) usedSleeping = true;
+        else if (room.node.power === 'booting') usedBooting = true;
         if (replicas > 0) i++;
       } else i++;
     }
     if (replicas > 0) {
-      for (const [j, n] of taken) {
-        cpu[j] += n * r.cpu;
-        mem[j] += n * r.memoryMiB;
-        gpu[j] += n * r.gpu;
+      for (const [room, n] of taken) {
+        room.cpu += n * r.cpu;
+        room.mem += n * r.memoryMiB;
+        room.gpu += n * r.gpu;
       }
       unplaceable.push(w);
       continue;
     }
-    cursor.set(key, taken.length > 0 ? taken[0][0] : i);
+    cursor.set(key, taken[0]?.[0].index ?? i);
     if (!usedSleeping) fitsOnUpNodes.push(w);
     if (usedSleeping || usedBooting) waitForBoot.push(w);
-    for (const [j] of taken) {
-      if (j >= firstSleeping && !opened[j]) {
-        opened[j] = 1;
-        wake.push(nodes[j]);
+    for (const [room] of taken) {
+      if (room.sleeping && !room.opened) {
+        room.opened = true;
+        wake.push(room.node);
       }
     }
     if (wake.length >= limit) break;
@@ -246,7 +265,7 @@ export function fitsOnEmptyFleet(fleet: readonly NodeSnapshot[]): (w: PendingWor
 /** The reference node used to express demand in node-equivalents: the fleet's median capacity. */
 export function referenceCapacity(fleet: readonly NodeSnapshot[]): Resources {
   if (fleet.length === 0) return { cpu: 1, memoryMiB: 1, gpu: 0 };
-  const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const median = (values: number[]): number => at(values.sort((a, b) => a - b), Math.floor(values.length / 2), 'median capacity');
   return {
     cpu: median(fleet.map((n) => n.capacity.cpu)) || 1,
     memoryMiB: median(fleet.map((n) => n.capacity.memoryMiB)) || 1,
@@ -285,7 +304,7 @@ export class RateWindow {
 
   /** How many more actions are allowed at `now`. */
   remaining(now: number): number {
-    while (this.times.length > 0 && this.times[0] <= now - this.windowMs) this.times.shift();
+    for (let oldest = this.times[0]; oldest !== undefined && oldest <= now - this.windowMs; oldest = this.times[0]) this.times.shift();
     return Math.max(0, this.maxActions - this.times.length);
   }
 
@@ -295,6 +314,7 @@ export class RateWindow {
 
   /** When the next slot frees up, if the window is full. */
   nextSlotAt(): number | undefined {
-    return this.times.length >= this.maxActions ? this.times[0] + this.windowMs : undefined;
+    const oldest = this.times[0];
+    return oldest !== undefined && this.times.length >= this.maxActions ? oldest + this.windowMs : undefined;
   }
 }

@@ -54,7 +54,8 @@ export class DpmPolicy implements PowerPolicy {
     if (last && last.at === input.now) this.samples[this.samples.length - 1] = { at: input.now, ratio };
     else if (!last || last.ratio !== ratio) this.samples.push({ at: input.now, ratio });
     const horizon = input.now - this.options.powerOffWindowSeconds * 1000;
-    while (this.samples.length > 1 && this.samples[1].at <= horizon) this.samples.shift();
+    // The oldest sample stays while the next one is still inside the window: it holds the ratio at the window's start.
+    for (let next = this.samples[1]; next !== undefined && next.at <= horizon; next = this.samples[1]) this.samples.shift();
   }
 
   decide(input: PolicyInput): PolicyOutcome {
@@ -116,11 +117,11 @@ export class DpmPolicy implements PowerPolicy {
     const from = now - seconds * 1000;
     let weighted = 0;
     let span = 0;
-    for (let i = 0; i < this.samples.length; i++) {
-      const start = Math.max(from, this.samples[i].at);
-      const end = i + 1 < this.samples.length ? this.samples[i + 1].at : now;
+    for (const [i, sample] of this.samples.entries()) {
+      const start = Math.max(from, sample.at);
+      const end = this.samples[i + 1]?.at ?? now;
       if (end <= start) continue;
-      weighted += this.samples[i].ratio * (end - start);
+      weighted += sample.ratio * (end - start);
       span += end - start;
     }
     return span > 0 ? weighted / span : (this.samples[this.samples.length - 1]?.ratio ?? 0);

@@ -26,10 +26,11 @@ interface Sample {
   readonly rise: number;
 }
 
+import { at } from '@somnus/contracts';
+
 export class DemandForecast {
   /** Monotone deque of (time, demand) holding the window's minimum at its front. */
-  private readonly minTimes: number[] = [];
-  private readonly minValues: number[] = [];
+  private readonly minimum: Array<{ readonly at: number; readonly demand: number }> = [];
   private readonly byHourOfWeek: Sample[][] = Array.from({ length: 168 }, () => []);
   private readonly byHourOfDay: Sample[][] = Array.from({ length: 24 }, () => []);
   private readonly cache = new Map<number, number>();
@@ -39,44 +40,41 @@ export class DemandForecast {
 
   /** Demand (node-equivalents, running and waiting) at `now`, and how many new workloads arrived since the last call. */
   observe(now: number, demand: number, arrivals: number): void {
-    while (this.minValues.length > 0 && this.minValues[this.minValues.length - 1] >= demand) {
-      this.minValues.pop();
-      this.minTimes.pop();
-    }
-    this.minTimes.push(now);
-    this.minValues.push(demand);
-    while (this.minTimes.length > 1 && this.minTimes[0] < now - this.options.windowMs) {
-      this.minTimes.shift();
-      this.minValues.shift();
-    }
+    const minimum = this.minimum;
+    for (let last = minimum.at(-1); last !== undefined && last.demand >= demand; last = minimum.at(-1)) minimum.pop();
+    minimum.push({ at: now, demand });
+    // The newest sample always stays, so the front below is never empty.
+    for (let first = minimum[0]; minimum.length > 1 && first !== undefined && first.at < now - this.options.windowMs; first = minimum[0]) minimum.shift();
     if (arrivals <= 0) return;
-    const rise = Math.max(0, demand - this.minValues[0]);
+    const rise = Math.max(0, demand - at(minimum, 0, 'window minimum').demand);
     const hour = Math.floor(now / HOUR_MS);
+    const ofWeek = this.bucket(this.byHourOfWeek, hour % 168);
+    const ofDay = this.bucket(this.byHourOfDay, hour % 24);
     for (let k = 0; k < arrivals; k++) {
-      this.add(this.byHourOfWeek[hour % 168], { at: now, rise }, now - this.options.weeks * WEEK_MS);
-      this.add(this.byHourOfDay[hour % 24], { at: now, rise }, now - this.options.days * DAY_MS);
+      this.add(ofWeek, { at: now, rise }, now - this.options.weeks * WEEK_MS);
+      this.add(ofDay, { at: now, rise }, now - this.options.days * DAY_MS);
     }
   }
 
-  /** Free room to hold at `at` so that the chosen share of arrivals that hour do not wait. */
-  riseAt(at: number, now: number): number {
+  /** Free room to hold at `time` so that the chosen share of arrivals that hour do not wait. */
+  riseAt(time: number, now: number): number {
     const nowHour = Math.floor(now / HOUR_MS);
     if (nowHour !== this.cacheHour) {
       this.cache.clear();
       this.cacheHour = nowHour;
     }
-    const hour = Math.floor(at / HOUR_MS);
+    const hour = Math.floor(time / HOUR_MS);
     const cached = this.cache.get(hour);
     if (cached !== undefined) return cached;
     const weekFrom = now - this.options.weeks * WEEK_MS;
     const dayFrom = now - this.options.days * DAY_MS;
     const values: number[] = [];
-    for (const s of this.byHourOfWeek[hour % 168]) if (s.at >= weekFrom) values.push(s.rise);
-    for (const s of this.byHourOfDay[hour % 24]) if (s.at >= dayFrom) values.push(s.rise);
+    for (const s of this.bucket(this.byHourOfWeek, hour % 168)) if (s.at >= weekFrom) values.push(s.rise);
+    for (const s of this.bucket(this.byHourOfDay, hour % 24)) if (s.at >= dayFrom) values.push(s.rise);
     let value = 0;
     if (values.length > 0) {
       values.sort((a, b) => a - b);
-      value = values[Math.min(values.length - 1, Math.floor(this.options.quantile * values.length))];
+      value = at(values, Math.min(values.length - 1, Math.floor(this.options.quantile * values.length)), 'forecast quantile');
     }
     this.cache.set(hour, value);
     return value;
@@ -89,8 +87,13 @@ export class DemandForecast {
     return peak;
   }
 
+  /** Time only comes in as epoch ms, so hours are never negative and every bucket exists. */
+  private bucket(buckets: Sample[][], index: number): Sample[] {
+    return at(buckets, index, 'forecast hour bucket (time before 1970?)');
+  }
+
   private add(ring: Sample[], sample: Sample, expireBefore: number): void {
     ring.push(sample);
-    while (ring.length > 0 && (ring[0].at < expireBefore || ring.length > MAX_SAMPLES_PER_BUCKET)) ring.shift();
+    for (let first = ring[0]; first !== undefined && (first.at < expireBefore || ring.length > MAX_SAMPLES_PER_BUCKET); first = ring[0]) ring.shift();
   }
 }

@@ -6,30 +6,25 @@
  * `retainMs` are dropped, so the window may grow up to that length without losing what it needs.
  */
 export class RecentPeak {
-  private readonly times: number[] = [];
-  private readonly values: number[] = [];
+  /** Ordered by time, demand strictly decreasing. */
+  private readonly deque: Array<{ readonly at: number; readonly demand: number }> = [];
 
   constructor(private readonly retainMs: number) {}
 
   /** Demand at `now`; time must not go backwards. */
   observe(now: number, demand: number): void {
-    while (this.values.length > 0 && this.values[this.values.length - 1] <= demand) {
-      this.values.pop();
-      this.times.pop();
-    }
-    this.times.push(now);
-    this.values.push(demand);
-    while (this.times.length > 1 && this.times[0] < now - this.retainMs) {
-      this.times.shift();
-      this.values.shift();
-    }
+    const deque = this.deque;
+    for (let last = deque.at(-1); last !== undefined && last.demand <= demand; last = deque.at(-1)) deque.pop();
+    deque.push({ at: now, demand });
+    // The newest sample always stays.
+    for (let first = deque[0]; deque.length > 1 && first !== undefined && first.at < now - this.retainMs; first = deque[0]) deque.shift();
   }
 
   /** The highest demand seen in [now - windowMs, now] (0 before any sample). */
   peak(now: number, windowMs: number): number {
     const from = now - Math.min(windowMs, this.retainMs);
     // The deque is ordered by time with values decreasing: the first entry inside the window is its maximum.
-    for (let i = 0; i < this.times.length; i++) if (this.times[i] >= from) return this.values[i];
+    for (const sample of this.deque) if (sample.at >= from) return sample.demand;
     return 0;
   }
 }
