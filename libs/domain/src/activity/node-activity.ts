@@ -28,16 +28,19 @@ const NUMBER = /^\d+(\.\d+)?$/;
  */
 export function parseNodeActivity(output: string): NodeActivity {
   const lines = output.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
-  if (lines.length < 2) throw new ActivityParseError(`expected load average, network table and session count, got ${lines.length} line(s)`);
+  const loadLine = lines[0];
+  const sessionsLine = lines.at(-1);
+  if (lines.length < 2 || loadLine === undefined || sessionsLine === undefined) {
+    throw new ActivityParseError(`expected load average, network table and session count, got ${lines.length} line(s)`);
+  }
 
-  const loadFields = lines[0].split(/\s+/);
+  const loadFields = loadLine.split(/\s+/);
   const loads = loadFields.slice(0, 3);
   if (loads.length < 3 || !loads.every((field) => NUMBER.test(field))) {
-    throw new ActivityParseError(`first line is not /proc/loadavg: "${lines[0].slice(0, 80)}"`);
+    throw new ActivityParseError(`first line is not /proc/loadavg: "${loadLine.slice(0, 80)}"`);
   }
   const [load1, load5, load15] = loads.map(Number) as [number, number, number];
 
-  const sessionsLine = lines[lines.length - 1];
   if (!/^\d+$/.test(sessionsLine)) throw new ActivityParseError(`last line is not a session count: "${sessionsLine.slice(0, 80)}"`);
 
   let netRxBytes = 0;

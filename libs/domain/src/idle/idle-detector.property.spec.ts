@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { at } from '@somnus/contracts';
 import { becameIdle, detectIdle, NOT_IDLE, observeActivity, type ActivitySample, type IdleThresholds } from './idle-detector';
 
 const t0 = new Date('2025-01-06T00:00:00Z').getTime();
@@ -35,9 +36,13 @@ describe('idle detection properties', () => {
         const state = detectIdle(samples, thresholds);
         // Oracle: walk back from the last sample while samples are quiet and close together.
         let start = samples.length;
-        while (start > 0 && isQuiet(samples[start - 1]) && (start === samples.length || samples[start].at.getTime() - samples[start - 1].at.getTime() <= thresholds.maxSampleGapMs)) start--;
-        const quietRun = samples.slice(start);
-        const quietSince = quietRun.length > 0 ? quietRun[0].at.getTime() : null;
+        while (start > 0) {
+          const sample = at(samples, start - 1, 'sample');
+          const next = samples[start];
+          if (!isQuiet(sample) || (next !== undefined && next.at.getTime() - sample.at.getTime() > thresholds.maxSampleGapMs)) break;
+          start--;
+        }
+        const quietSince = samples[start]?.at.getTime() ?? null;
         expect(state.quietSince?.getTime() ?? null).toBe(quietSince);
         const last = samples.at(-1)?.at.getTime();
         const idle = quietSince !== null && last !== undefined && last - quietSince >= thresholds.idleGracePeriodMs;

@@ -37,7 +37,7 @@ describe('lifecycle properties', () => {
         }
         lifecycle.history.forEach((record, i) => {
           expect(inTable(record)).toBe(true);
-          expect(record.from).toBe(i === 0 ? start : lifecycle.history[i - 1].to);
+          expect(record.from).toBe(i === 0 ? start : lifecycle.history[i - 1]?.to);
           expect(record.from).not.toBe(record.to);
           // Maintenance is the operator's: automation never takes a node in or out, and decommissioned is final.
           if (isAutomation(record.actor)) expect([record.from, record.to]).not.toContain('maintenance');

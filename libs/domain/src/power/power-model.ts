@@ -30,5 +30,10 @@ export function awakeWatts(profile: PowerProfile, utilisation: number): number {
   const position = u * 10;
   const low = Math.floor(position);
   const high = Math.min(10, low + 1);
-  return curve[low] + (curve[high] - curve[low]) * (position - low);
+  const lowWatts = curve[low];
+  const highWatts = curve[high];
+  if (lowWatts === undefined || highWatts === undefined) {
+    throw new RangeError(`the power curve has ${curve.length} points; it needs 11 (watts at 0 %, 10 %, ..., 100 % load)`);
+  }
+  return lowWatts + (highWatts - lowWatts) * (position - low);
 }

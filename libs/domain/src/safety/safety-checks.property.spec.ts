@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { LIFECYCLE_STATES, TIERS } from '@somnus/contracts';
+import { at as itemAt, LIFECYCLE_STATES, TIERS } from '@somnus/contracts';
 import { checkSleepSafety, DEFAULT_SAFETY_SETTINGS, type NodeFacts, type Resources, type SafetySettings } from './safety-checks';
 
 const at = new Date('2025-01-06T12:00:00Z');
@@ -33,8 +33,8 @@ describe('safety properties', () => {
             demand = { cpu: Math.max(0, demand.cpu + demandChange.cpu), memoryMiB: Math.max(0, demand.memoryMiB + demandChange.memoryMiB) };
             const index = pick % capacities.length;
             if (!awake.has(index)) continue;
-            const node: NodeFacts = { name: `n${index}`, tier: 'dev', state: 'idle', awakeSince: new Date(0), capacity: capacities[index] };
-            const fleet = { awake: sum([...awake].map((i) => capacities[i])), demand };
+            const node: NodeFacts = { name: `n${index}`, tier: 'dev', state: 'idle', awakeSince: new Date(0), capacity: itemAt(capacities, index, 'capacity') };
+            const fleet = { awake: sum([...awake].map((i) => itemAt(capacities, i, 'capacity'))), demand };
             const verdict = checkSleepSafety({ node, pods: [], pdbs: [], fleet, settings, at });
             if (!verdict.allowed) {
               expect(verdict.refusals.map((refusal) => refusal.check)).toEqual(expect.arrayContaining(['headroom']));
@@ -42,7 +42,7 @@ describe('safety properties', () => {
             }
             awake.delete(index);
             // The oracle, written out independently of the code under test.
-            const after = sum([...awake].map((i) => capacities[i]));
+            const after = sum([...awake].map((i) => itemAt(capacities, i, 'capacity')));
             const { absolute, fractionOfDemand } = settings.headroom;
             expect(after.cpu - demand.cpu).toBeGreaterThanOrEqual(Math.max(absolute.cpu, fractionOfDemand * demand.cpu));
             expect(after.memoryMiB - demand.memoryMiB).toBeGreaterThanOrEqual(Math.max(absolute.memoryMiB, fractionOfDemand * demand.memoryMiB));

@@ -115,6 +115,7 @@ describe('checkSleepSafety', () => {
       ['a null selector', pdb({ selector: null })],
       ['a NotIn expression that excludes the pod', pdb({ selector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] } })],
       ['a DoesNotExist expression', pdb({ selector: { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] } })],
+      ['an Exists expression on a key no label has, named like an object property', pdb({ selector: { matchExpressions: [{ key: 'constructor', operator: 'Exists' }] } })],
     ])('allows %s', (_why, budget) => {
       expect(checkSleepSafety(input({ pdbs: [budget] }))).toEqual({ allowed: true });
     });

@@ -173,11 +173,13 @@ function selectorMatches(selector: PdbFacts['selector'], labels: Record<string, 
   if (selector === null) return false;
   const byLabel = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
   const byExpression = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    // Own labels only: a key such as "constructor" is not a label every pod has.
+    const value = Object.hasOwn(labels, key) ? labels[key] : undefined;
     switch (operator) {
-      case 'In': return key in labels && values.includes(labels[key]);
-      case 'NotIn': return !(key in labels) || !values.includes(labels[key]);
-      case 'Exists': return key in labels;
-      case 'DoesNotExist': return !(key in labels);
+      case 'In': return value !== undefined && values.includes(value);
+      case 'NotIn': return value === undefined || !values.includes(value);
+      case 'Exists': return value !== undefined;
+      case 'DoesNotExist': return value === undefined;
     }
   });
   return byLabel && byExpression;
