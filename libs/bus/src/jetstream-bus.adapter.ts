@@ -54,7 +54,8 @@ export interface JetStreamBusOptions {
 
 export interface StreamSpec {
   name: string;
-  subjects: string[];
+  /** The one wildcard the stream holds, which is also the filter of a consumer of all of it. */
+  subject: string;
   maxAgeMs: number;
 }
 
@@ -113,7 +114,7 @@ export class JetStreamBus implements MessageBus {
     for (const spec of Object.values(this.streams)) {
       const config = {
         name: spec.name,
-        subjects: spec.subjects,
+        subjects: [spec.subject],
         retention: RetentionPolicy.Limits,
         storage: StorageType.File,
         max_age: nanos(spec.maxAgeMs),
@@ -227,20 +228,23 @@ export class JetStreamBus implements MessageBus {
     const stream = this.streamOf(definition.subject).name;
     const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     await this.ensureConsumer(stream, options.durable, this.wire(definition.subject), maxDeliveries, false);
-    return this.pump(stream, options.durable, 1, async ([message]) => {
-      const raw = codec.decode(message.data);
-      const attempt = message.info.deliveryCount;
-      const verdict = await runDelivery(definition, raw, attempt, definition.subject, options, handler, this.options.instrumentation);
-      if (verdict.kind === 'ack') {
-        message.ack();
-        if (definition.kind === 'command') this.nc.publish(this.wire(replySubject(verdict.envelope.id)), codec.encode(JSON.stringify(verdict.outcome)));
-      } else if (verdict.kind === 'retry') {
-        message.nak(verdict.delayMs);
-      } else {
-        await this.deadLetter(options.durable, message, verdict.reason);
-        message.term(verdict.reason.slice(0, 200));
-        const id = message.headers?.get('Nats-Msg-Id');
-        if (definition.kind === 'command' && id) this.nc.publish(this.wire(replySubject(id)), codec.encode(JSON.stringify(deadLetterOutcome(verdict.reason))));
+    // Batches of one: each message is settled before the next is fetched.
+    return this.pump(stream, options.durable, 1, async (batch) => {
+      for (const message of batch) {
+        const raw = codec.decode(message.data);
+        const attempt = message.info.deliveryCount;
+        const verdict = await runDelivery(definition, raw, attempt, definition.subject, options, handler, this.options.instrumentation);
+        if (verdict.kind === 'ack') {
+          message.ack();
+          if (definition.kind === 'command') this.nc.publish(this.wire(replySubject(verdict.envelope.id)), codec.encode(JSON.stringify(verdict.outcome)));
+        } else if (verdict.kind === 'retry') {
+          message.nak(verdict.delayMs);
+        } else {
+          await this.deadLetter(options.durable, message, verdict.reason);
+          message.term(verdict.reason.slice(0, 200));
+          const id = message.headers?.get('Nats-Msg-Id');
+          if (definition.kind === 'command' && id) this.nc.publish(this.wire(replySubject(id)), codec.encode(JSON.stringify(deadLetterOutcome(verdict.reason))));
+        }
       }
     });
   }
@@ -251,7 +255,7 @@ export class JetStreamBus implements MessageBus {
     for (const kind of options.kinds) {
       const spec = kind === 'event' ? this.streams.events : this.streams.commands;
       const durable = `${options.durable}-${kind}s`;
-      await this.ensureConsumer(spec.name, durable, spec.subjects[0], maxDeliveries, true);
+      await this.ensureConsumer(spec.name, durable, spec.subject, maxDeliveries, true);
       parts.push(
         await this.pump(spec.name, durable, options.maxBatch ?? 500, async (batch) => {
           const deliveries: Delivery[] = [];
@@ -392,9 +396,9 @@ export function jetStreamLayout(namespace: string): { readonly prefix: string; r
   return {
     prefix,
     streams: {
-      events: { name: streamName('SOMNUS_EVENTS'), subjects: [`${prefix}${EVENTS_WILDCARD}`], maxAgeMs: 30 * DAY_MS },
-      commands: { name: streamName('SOMNUS_COMMANDS'), subjects: [`${prefix}${COMMANDS_WILDCARD}`], maxAgeMs: 30 * DAY_MS },
-      deadletter: { name: streamName('SOMNUS_DEADLETTER'), subjects: [`${prefix}${DEAD_LETTER_WILDCARD}`], maxAgeMs: 90 * DAY_MS },
+      events: { name: streamName('SOMNUS_EVENTS'), subject: `${prefix}${EVENTS_WILDCARD}`, maxAgeMs: 30 * DAY_MS },
+      commands: { name: streamName('SOMNUS_COMMANDS'), subject: `${prefix}${COMMANDS_WILDCARD}`, maxAgeMs: 30 * DAY_MS },
+      deadletter: { name: streamName('SOMNUS_DEADLETTER'), subject: `${prefix}${DEAD_LETTER_WILDCARD}`, maxAgeMs: 90 * DAY_MS },
     },
   };
 }

@@ -195,16 +195,19 @@ export class MemoryBus implements MessageBus {
 
   async consume<M extends MessageDefinition>(definition: M, options: ConsumerOptions, handler: MessageHandler<M>): Promise<Subscription> {
     this.assertOpen();
-    const consumer: MemoryConsumer = new MemoryConsumer(options.durable, [definition.subject], 1, async ([message]) => {
-      const verdict = await runDelivery(definition, message.raw, message.attempt, message.subject, options, handler, this.options.instrumentation);
-      if (verdict.kind === 'ack') {
-        if (definition.kind === 'command') this.replies.emit(verdict.envelope.id, verdict.outcome);
-      } else if (verdict.kind === 'retry') {
-        consumer.later({ ...message, attempt: message.attempt + 1 }, verdict.delayMs);
-      } else {
-        this.deadLetter(options.durable, message, verdict.reason);
-        const id = idOf(message.raw);
-        if (definition.kind === 'command' && id) this.replies.emit(id, deadLetterOutcome(verdict.reason));
+    // Batches of one: each delivery is settled before the next is taken.
+    const consumer: MemoryConsumer = new MemoryConsumer(options.durable, [definition.subject], 1, async (batch) => {
+      for (const message of batch) {
+        const verdict = await runDelivery(definition, message.raw, message.attempt, message.subject, options, handler, this.options.instrumentation);
+        if (verdict.kind === 'ack') {
+          if (definition.kind === 'command') this.replies.emit(verdict.envelope.id, verdict.outcome);
+        } else if (verdict.kind === 'retry') {
+          consumer.later({ ...message, attempt: message.attempt + 1 }, verdict.delayMs);
+        } else {
+          this.deadLetter(options.durable, message, verdict.reason);
+          const id = idOf(message.raw);
+          if (definition.kind === 'command' && id) this.replies.emit(id, deadLetterOutcome(verdict.reason));
+        }
       }
     });
     return this.addConsumer(consumer);
@@ -259,8 +262,9 @@ export class MemoryBus implements MessageBus {
     this.assertOpen();
     parsePayload(definition, envelope.data);
     const handlers = this.servers.get(definition.subject);
-    if (!handlers || handlers.length === 0) throw new RequestTimeoutError(definition.subject, timeoutMs);
-    const handler = handlers[this.roundRobin++ % handlers.length];
+    // Nobody serving the query looks to the asker as it does over NATS: no reply in time.
+    const handler = handlers?.[this.roundRobin++ % handlers.length];
+    if (handler === undefined) throw new RequestTimeoutError(definition.subject, timeoutMs);
     const wire = JSON.parse(JSON.stringify(envelope)) as unknown;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
