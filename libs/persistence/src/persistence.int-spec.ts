@@ -65,7 +65,7 @@ function describePersistence(label: string, connect: () => Promise<{ url: string
       ).rejects.toThrow('boom');
       const things = (await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".things`)) as { n: number }[];
       const outbox = (await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)) as { n: number }[];
-      expect([things[0].n, outbox[0].n]).toEqual([0, 0]);
+      expect([things[0]?.n, outbox[0]?.n]).toEqual([0, 0]);
     });
 
     it('skips a message id the consumer has already handled (inbox)', async () => {

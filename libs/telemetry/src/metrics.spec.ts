@@ -4,8 +4,9 @@ import { createMetrics } from './metrics';
 function sample(body: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of body.split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*)\{(.*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = new Map([...match[2].matchAll(/(\w+)="([^"]*)"/g)].map((pair) => [pair[1], pair[2]]));
+    const labelText = match?.[2];
+    if (!match || match[1] !== name || labelText === undefined) continue;
+    const present = new Map([...labelText.matchAll(/(\w+)="([^"]*)"/g)].map((pair) => [pair[1], pair[2]]));
     if (Object.entries(labels).every(([key, value]) => present.get(key) === value)) return Number(match[3]);
   }
   return undefined;

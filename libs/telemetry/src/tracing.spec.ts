@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { at } from '@somnus/contracts';
 import { createLogger } from './logger';
 import { currentTraceId, injectTraceContext, startTracing, traceExporterFromEnv, TracingHandle, withSpan } from './tracing';
 
@@ -20,11 +21,14 @@ describe('tracing', () => {
       tracing = startTracing({ service: 'inventory', exporter: 'memory' });
     });
     const finished = () => tracing!.memoryExporter!.getFinishedSpans();
+    /** The first two finished spans, in the order they ended; fails the test when there are fewer. */
+    const firstSpans = () => [at(finished(), 0, 'first finished span'), at(finished(), 1, 'second finished span')] as const;
+    const firstSpan = () => at(finished(), 0, 'finished span');
 
     it('continues the trace of an injected carrier: same trace id, the carrier span as parent', async () => {
       await withSpan('inventory.node.upsert handle', { 'messaging.destination': 'somnus.cmd.node.upsert' }, () => undefined, fromGateway);
 
-      const [span] = finished();
+      const span = firstSpan();
       expect(span.name).toBe('inventory.node.upsert handle');
       expect(span.spanContext().traceId).toBe(gatewayTraceId);
       expect(span.parentSpanContext?.spanId).toBe(gatewaySpanId);
@@ -39,7 +43,7 @@ describe('tracing', () => {
       // Consumer side, as a bus handler would run it.
       const seenInside = await withSpan('inventory handle', {}, () => currentTraceId(), headers);
 
-      const [request, handler] = finished();
+      const [request, handler] = firstSpans();
       expect(handler.spanContext().traceId).toBe(request.spanContext().traceId);
       expect(handler.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
       expect(seenInside).toBe(request.spanContext().traceId);
@@ -47,7 +51,7 @@ describe('tracing', () => {
 
     it('nests spans started inside a span without any carrier', async () => {
       await withSpan('wake decision', {}, () => withSpan('pick nodes', {}, () => undefined));
-      const [inner, outer] = finished();
+      const [inner, outer] = firstSpans();
       expect(inner.name).toBe('pick nodes');
       expect(inner.parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
       expect(outer.parentSpanContext).toBeUndefined();
@@ -59,7 +63,7 @@ describe('tracing', () => {
       });
       await expect(failing).rejects.toThrow('hunter2');
 
-      const [span] = finished();
+      const span = firstSpan();
       expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'insert failed: postgres://audit:***@db/somnus' });
       expect(JSON.stringify(span.events)).not.toContain('hunter2');
       expect(span.ended).toBe(true);
@@ -77,8 +81,9 @@ describe('tracing', () => {
       await withSpan('handle', {}, () => logger.info('inside'), fromGateway);
       logger.info('outside');
 
-      const [inside, outside] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(inside).toMatchObject({ traceId: gatewayTraceId, spanId: finished()[0].spanContext().spanId });
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const [inside, outside] = [at(records, 0, 'log line inside the span'), at(records, 1, 'log line outside')];
+      expect(inside).toMatchObject({ traceId: gatewayTraceId, spanId: firstSpan().spanContext().spanId });
       expect(outside.traceId).toBeUndefined();
     });
 

@@ -11,6 +11,9 @@ import { ServiceStore } from '../service-store';
 
 async function main(): Promise<void> {
   const [url, schema, natsUrl, namespace, crashPoint, name] = process.argv.slice(2);
+  if (url === undefined || schema === undefined || natsUrl === undefined || namespace === undefined || name === undefined || (crashPoint !== 'after-commit' && crashPoint !== 'after-publish')) {
+    throw new Error('usage: outbox-crash.fixture.ts <dbUrl> <schema> <natsUrl> <namespace> <after-commit|after-publish> <name>');
+  }
   const dataSource = await createDataSource({ url, entities: [], poolSize: 1, applicationName: 'outbox-crash-fixture' });
   const bus = await JetStreamBus.connect({ url: natsUrl, name: 'outbox-crash-fixture', namespace });
   const store = new ServiceStore(dataSource, schema, 'somnus/test');
