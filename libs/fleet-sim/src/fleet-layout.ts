@@ -1,4 +1,4 @@
-import type { Tier } from '@somnus/contracts';
+import { at, type Tier } from '@somnus/contracts';
 import { BATSIM_PROFILE, PowerProfile } from '@somnus/domain';
 import { PowerCurve } from './power-specs';
 import { SimulatedNodeDefinition, SimulatedTaint } from './simulated-node';
@@ -52,7 +52,8 @@ function profileFor(size: MachineSize, options: FleetLayoutOptions): { profile: 
   const timing = { bootSeconds: options.bootSeconds ?? BATSIM_PROFILE.bootSeconds, suspendSeconds: options.suspendSeconds ?? BATSIM_PROFILE.suspendSeconds };
   const curve = options.powerCurves?.find((candidate) => candidate.file.includes(size.curve));
   if (!curve) return { profile: { ...BATSIM_PROFILE, ...timing } };
-  const [idleWatts, peakWatts] = [curve.curveWatts[0], curve.curveWatts[10]];
+  const idleWatts = at(curve.curveWatts, 0, `${curve.file} idle watts`);
+  const peakWatts = at(curve.curveWatts, 10, `${curve.file} watts at 100 % load`);
   return {
     profile: { idleWatts, peakWatts, sleepWatts: Math.round(peakWatts * SLEEP_SHARE_OF_PEAK * 100) / 100, curveWatts: [...curve.curveWatts], ...timing },
     machine: curve.machine,
@@ -63,7 +64,7 @@ function profileFor(size: MachineSize, options: FleetLayoutOptions): { profile: 
 export function defaultFleet(count = 24, options: FleetLayoutOptions = {}): SimulatedNodeDefinition[] {
   const width = Math.max(2, String(count).length);
   return Array.from({ length: count }, (_, index): SimulatedNodeDefinition => {
-    const size = SIZES[SIZE_PATTERN[index % SIZE_PATTERN.length]];
+    const size = at(SIZES, at(SIZE_PATTERN, index % SIZE_PATTERN.length, 'size pattern'), 'machine size');
     const tier = tierAt(index, count);
     const name = `${options.namePrefix ?? 'sim-node'}-${String(index + 1).padStart(width, '0')}`;
     const { profile, machine } = profileFor(size, options);
@@ -76,7 +77,7 @@ export function defaultFleet(count = 24, options: FleetLayoutOptions = {}): Simu
       labels: {
         'kubernetes.io/hostname': name,
         'node.kubernetes.io/instance-type': size.size,
-        'topology.kubernetes.io/zone': ZONES[index % ZONES.length],
+        'topology.kubernetes.io/zone': at(ZONES, index % ZONES.length, 'zone'),
         'somnus.io/tier': tier,
         ...(size.gpu > 0 ? { 'nvidia.com/gpu.present': 'true' } : {}),
       },

@@ -161,6 +161,7 @@ describe('FleetSimulator', () => {
     expect(energy.joules).toBeGreaterThan(0);
     expect(energy.alwaysOnJoules).toBeGreaterThan(energy.joules);
     const asleep = energy.byNode['sim-node-03'];
+    if (!asleep) throw new Error('no energy reading for sim-node-03');
     expect(asleep.joules).toBeLessThan(asleep.alwaysOnJoules);
   });
 });

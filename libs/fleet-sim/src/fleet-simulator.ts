@@ -437,15 +437,16 @@ export class FleetSimulator extends EventEmitter<FleetSimulatorEvents> {
     let next = 0;
     const submitDue = (): void => {
       const now = this.clock.nowSeconds();
-      while (next < arrivals.length && arrivals[next].atSeconds <= now) {
+      for (let arrival = arrivals[next]; arrival !== undefined && arrival.atSeconds <= now; arrival = arrivals[next]) {
         try {
-          this.cluster.createPod(podForArrival(arrivals[next]));
+          this.cluster.createPod(podForArrival(arrival));
         } catch (error) {
           if (!(error instanceof KubeApiError)) throw error;
         }
         next += 1;
       }
-      if (next < arrivals.length) this.timers.after(this.clock.realMs(arrivals[next].atSeconds - now), submitDue);
+      const upcoming = arrivals[next];
+      if (upcoming) this.timers.after(this.clock.realMs(upcoming.atSeconds - now), submitDue);
     };
     submitDue();
   }

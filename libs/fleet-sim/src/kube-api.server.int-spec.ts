@@ -162,7 +162,7 @@ describe('simulated Kubernetes API through @kubernetes/client-node', () => {
       body: { metadata: { name: 'db-budget' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } },
     });
     const budgets = await policy.listPodDisruptionBudgetForAllNamespaces();
-    expect(budgets.items[0].status).toMatchObject({ currentHealthy: 1, desiredHealthy: 1, disruptionsAllowed: 0, expectedPods: 1 });
+    expect(budgets.items[0]?.status).toMatchObject({ currentHealthy: 1, desiredHealthy: 1, disruptionsAllowed: 0, expectedPods: 1 });
 
     const refusal = await core
       .createNamespacedPodEviction({ namespace: 'shop', name: 'db-0', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'db-0', namespace: 'shop' } } })
@@ -171,7 +171,7 @@ describe('simulated Kubernetes API through @kubernetes/client-node', () => {
     expect((refusal as ApiException<string>).code).toBe(429);
     const status = JSON.parse((refusal as ApiException<string>).body) as { reason: string; details: { causes: Array<{ reason: string }> } };
     expect(status.reason).toBe('TooManyRequests');
-    expect(status.details.causes[0].reason).toBe('DisruptionBudget');
+    expect(status.details.causes[0]?.reason).toBe('DisruptionBudget');
 
     await core.createNamespacedPod({ namespace: 'shop', body: pod('db-1', '100m', {}, { app: 'db' }) });
     await eventually(async () => (await core.readNamespacedPod({ namespace: 'shop', name: 'db-1' })).spec?.nodeName, 'db-1 to run');

@@ -238,9 +238,8 @@ export class KubeCluster extends EventEmitter<{ change: [ClusterChange] }> {
       return { evicted: false, status: kubeStatus(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.') };
     }
     // A pod that is not running yet (or any more) holds up no budget.
-    const protectedPod = pod.status.phase === 'Running' && budgets.length === 1;
-    if (protectedPod) {
-      const budget = budgets[0];
+    const budget = pod.status.phase === 'Running' && budgets.length === 1 ? budgets[0] : undefined;
+    if (budget) {
       const status = this.budgetStatus(budget);
       if (status.disruptionsAllowed <= 0) {
         return {
@@ -291,7 +290,8 @@ export class KubeCluster extends EventEmitter<{ change: [ClusterChange] }> {
     this.history.push(change);
     if (this.history.length > HISTORY_LIMIT) {
       const dropped = this.history.splice(0, this.history.length - HISTORY_LIMIT);
-      this.forgottenUpTo = dropped[dropped.length - 1].resourceVersion;
+      const lastDropped = dropped.at(-1);
+      if (lastDropped) this.forgottenUpTo = lastDropped.resourceVersion;
     }
     this.emit('change', change);
   }

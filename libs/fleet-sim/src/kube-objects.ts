@@ -1,3 +1,5 @@
+import { captures } from '@somnus/contracts';
+
 /**
  * The slice of the Kubernetes object model the simulator serves, in its JSON wire form (timestamps are
  * RFC 3339 strings). Fields the simulator does not use are carried through untouched.
@@ -157,7 +159,7 @@ export function parseQuantity(quantity: string | number | undefined): number {
   if (typeof quantity === 'number') return quantity;
   const match = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/.exec(quantity.trim());
   if (!match) throw new Error(`"${quantity}" is not a Kubernetes quantity (e.g. 500m, 2, 512Mi)`);
-  const [, number, suffix] = match;
+  const [number, suffix] = captures(match, 2, 'quantity');
   const factor = BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix];
   if (factor === undefined) throw new Error(`"${quantity}" has an unknown suffix "${suffix}"`);
   return Number(number) * factor;

@@ -89,7 +89,8 @@ export const PATCH_CONTENT_TYPES = {
  * fields (spec.unschedulable, labels, annotations, taints replaced whole) behave the same under both.
  */
 export function applyPatch<T>(target: T, contentType: string | undefined, patch: unknown): T {
-  const type = (contentType ?? '').split(';')[0].trim();
+  // The media type without its parameters ("; charset=utf-8").
+  const [type = ''] = (contentType ?? '').split(';').map((part) => part.trim());
   if (type === PATCH_CONTENT_TYPES.json) return jsonPatch(target, patch) as T;
   if (type === PATCH_CONTENT_TYPES.merge || type === PATCH_CONTENT_TYPES.strategic) return mergePatch(target, patch) as T;
   throw new KubeApiError(kubeStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_CONTENT_TYPES).join(', ')}`));

@@ -1,3 +1,4 @@
+import { captures } from '@somnus/contracts';
 import { kubeStatus } from './kube-objects';
 import { KubeApiError } from './kube-cluster';
 
@@ -33,12 +34,12 @@ export function parseLabelSelector(selector: string | undefined): Selector {
   const requirements: Selector[] = terms(selector).map((term) => {
     let match = /^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/.exec(term);
     if (match) {
-      const [, key, operator, value] = match;
+      const [key, operator, value] = captures(match, 3, 'label selector');
       return operator === '!=' ? (lookup) => lookup(key) !== value : (lookup) => lookup(key) === value;
     }
     match = /^([\w./-]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
     if (match) {
-      const [, key, operator, list] = match;
+      const [key, operator, list] = captures(match, 3, 'label selector');
       const values = list.split(',').map((value) => value.trim());
       return operator === 'in'
         ? (lookup) => values.includes(lookup(key) ?? '\u0000')
@@ -46,7 +47,7 @@ export function parseLabelSelector(selector: string | undefined): Selector {
     }
     match = /^(!?)([\w./-]+)$/.exec(term);
     if (match) {
-      const [, not, key] = match;
+      const [not, key] = captures(match, 2, 'label selector');
       return not ? (lookup) => lookup(key) === undefined : (lookup) => lookup(key) !== undefined;
     }
     throw badSelector(term, 'expected key=value, key!=value, key in (...), key notin (...), key or !key');
@@ -60,7 +61,7 @@ export function parseFieldSelector(selector: string | undefined): Selector {
   const requirements: Selector[] = terms(selector).map((term) => {
     const match = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!match) throw badSelector(term, 'expected field=value or field!=value');
-    const [, key, operator, value] = match;
+    const [key, operator, value] = captures(match, 3, 'field selector');
     return operator === '!=' ? (lookup) => (lookup(key) ?? '') !== value : (lookup) => (lookup(key) ?? '') === value;
   });
   return (lookup) => requirements.every((requirement) => requirement(lookup));

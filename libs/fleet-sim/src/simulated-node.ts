@@ -72,7 +72,7 @@ export class SimulatedNode extends EventEmitter<SimulatedNodeEvents> implements 
   private transition: NodeJS.Timeout | undefined;
   private lastAccountedAt: number;
   private readonly energy: NodeEnergy = { joules: 0, alwaysOnJoules: 0 };
-  private readonly load: [number, number, number] = [0, 0, 0];
+  private load: [number, number, number] = [0, 0, 0];
   private readonly network = { rxBytes: 0, txBytes: 0 };
   private readonly timers = new TimerSet();
 
@@ -262,10 +262,12 @@ export class SimulatedNode extends EventEmitter<SimulatedNodeEvents> implements 
     this.energy.alwaysOnJoules += awakeWatts(this.definition.powerProfile, this.effectiveUtilisation()) * elapsed;
 
     const runnable = utilisation * this.definition.capacity.cpu;
-    LOAD_WINDOWS.forEach((window, index) => {
+    const decayed = (average: number, window: number): number => {
       const decay = Math.exp(-elapsed / window);
-      this.load[index] = this.load[index] * decay + runnable * (1 - decay);
-    });
+      return average * decay + runnable * (1 - decay);
+    };
+    const [one, five, fifteen] = LOAD_WINDOWS;
+    this.load = [decayed(this.load[0], one), decayed(this.load[1], five), decayed(this.load[2], fifteen)];
     if (this.powerState === 'on') {
       // Counters advance in wall-clock seconds: whoever reads them (Somnus' idle detection) divides by its own
       // clock, so at speed 100 they must not look 100 times busier than the machine is.

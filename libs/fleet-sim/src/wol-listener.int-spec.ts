@@ -77,7 +77,8 @@ describe('WakeOnLanListener on loopback UDP', () => {
     listener.on('magic-packet', collect);
 
     const corrupted = buildMagicPacket(NODE_A);
-    corrupted[6 + 6 * 7 + 2] ^= 0x01; // one repetition differs
+    const flipped = 6 + 6 * 7 + 2; // one repetition differs
+    corrupted.writeUInt8(corrupted.readUInt8(flipped) ^ 0x01, flipped);
     await send(listener.port, corrupted);
     await send(listener.port, buildMagicPacket(NODE_A).subarray(0, 101)); // truncated
     await send(listener.port, Buffer.from('wake up'));

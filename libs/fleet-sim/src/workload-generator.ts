@@ -1,3 +1,4 @@
+import { at } from '@somnus/contracts';
 import { PodArrival } from './pod-arrival';
 
 /** mulberry32: a small, fast, seeded generator, so a seed always gives the same workload. */
@@ -61,7 +62,7 @@ export function generateDiurnalWorkload(options: DiurnalWorkloadOptions = {}): P
     time += -Math.log(1 - random()) / peakPerSecond;
     if (time >= duration) break;
     if (random() > rateAt(time) / peakPerSecond) continue;
-    const cpu = CPU_SIZES[Math.floor(random() * CPU_SIZES.length)];
+    const cpu = at(CPU_SIZES, Math.floor(random() * CPU_SIZES.length), 'cpu size');
     // Box-Muller for a normal deviate; the log-normal spread keeps most run times within 4x of the median.
     const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
     const index = arrivals.length + 1;

@@ -21,7 +21,9 @@ describe('shared data', () => {
     expect(curves.length).toBeGreaterThanOrEqual(7);
     for (const curve of curves) {
       expect(curve.curveWatts).toHaveLength(11);
-      expect(curve.curveWatts[10]).toBeGreaterThan(curve.curveWatts[0]);
+      const [idle, peak] = [curve.curveWatts[0], curve.curveWatts[10]];
+      if (idle === undefined || peak === undefined) throw new Error(`${curve.file} has no idle or peak point`);
+      expect(peak).toBeGreaterThan(idle);
       expect(curve.machine).not.toBe('');
     }
   });
@@ -49,7 +51,7 @@ describe('a fleet playing an SWF workload', () => {
     }
     expect(completed.map((event) => event.name).sort()).toEqual(['swf-job-1', 'swf-job-2']);
     expect(unschedulable.map((event) => event.name)).toEqual(['swf-job-3']);
-    expect(unschedulable[0].message).toMatch(/^0\/4 nodes are available: .*4 Insufficient cpu/);
+    expect(unschedulable[0]?.message).toMatch(/^0\/4 nodes are available: .*4 Insufficient cpu/);
     expect(fleet.cluster.listPods().map((pod) => pod.metadata.name)).toEqual(['swf-job-3']);
   });
 });
