@@ -79,7 +79,8 @@ function loadManifests(): ManifestDocument[] {
   const files = readdirSync(k8sDir).filter((file) => /\.ya?ml$/.test(file) && !/^kustomization\.ya?ml$/.test(file));
   return files.flatMap((file) =>
     parseAllDocuments(readFileSync(path.join(k8sDir, file), 'utf8'), { version: '1.1' }).flatMap((document, index) => {
-      if (document.errors.length > 0) throw new Error(`${file} document ${index}: ${document.errors[0].message}`);
+      const [error] = document.errors;
+      if (error) throw new Error(`${file} document ${index}: ${error.message}`);
       const value: unknown = document.toJS();
       return value === null || value === undefined ? [] : [{ file, index, value }];
     }),
@@ -133,8 +134,9 @@ function deploymentOf(service: ServiceName): IDeployment {
 
 function containerOf(service: ServiceName) {
   const containers = deploymentOf(service).spec?.template.spec?.containers ?? [];
-  if (containers.length !== 1) throw new Error(`Deployment ${service} should run exactly one container, has ${containers.length}`);
-  return containers[0];
+  const [container] = containers;
+  if (containers.length !== 1 || !container) throw new Error(`Deployment ${service} should run exactly one container, has ${containers.length}`);
+  return container;
 }
 
 /** The environment a container really gets: its ConfigMaps and Secrets (envFrom) overlaid by its own env. */
@@ -406,11 +408,21 @@ const composePath = path.join(repoRoot, 'docker-compose.yml');
 // docker-compose reads YAML 1.1 with merge keys (the shared service settings are anchors merged in).
 const compose = parse(readFileSync(composePath, 'utf8'), { version: '1.1', merge: true }) as ComposeFile;
 const composeServices = compose.services ?? {};
+function composeService(name: string): ComposeService {
+  const service = composeServices[name];
+  if (!service) throw new Error(`docker-compose.yml has no service ${name}`);
+  return service;
+}
 
 function composeEnvironment(service: ComposeService): Map<string, string> {
   const environment = service.environment ?? {};
   if (Array.isArray(environment)) {
-    return new Map(environment.map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)] as [string, string]));
+    return new Map(
+      environment.map((entry) => {
+        const equals = entry.indexOf('=');
+        return [equals < 0 ? entry : entry.slice(0, equals), entry.slice(equals + 1)];
+      }),
+    );
   }
   return new Map(Object.entries(environment).map(([key, value]) => [key, value === null ? '' : String(value)]));
 }
@@ -447,20 +459,20 @@ describe('docker-compose.yml', () => {
 
   it('runs NATS with JetStream, PostgreSQL and Redis, each with a health check', () => {
     expect(Object.keys(composeServices).sort()).toEqual([...INFRASTRUCTURE, ...SERVICES].sort());
-    const nats = composeServices.nats;
+    const nats = composeService('nats');
     expect(nats.image).toMatch(/^nats:2\.10/);
     expect(nats.command).toEqual(expect.arrayContaining(['-js']));
     expect(healthcheckCommand(nats)).toContain('/healthz?js-enabled-only=true');
-    expect(composeServices.postgres.image).toMatch(/^postgres:16/);
-    expect(healthcheckCommand(composeServices.postgres)).toContain('pg_isready');
-    expect(composeServices.redis.image).toMatch(/^redis:7/);
-    expect(healthcheckCommand(composeServices.redis)).toContain('redis-cli ping');
+    expect(composeService('postgres').image).toMatch(/^postgres:16/);
+    expect(healthcheckCommand(composeService('postgres'))).toContain('pg_isready');
+    expect(composeService('redis').image).toMatch(/^redis:7/);
+    expect(healthcheckCommand(composeService('redis'))).toContain('redis-cli ping');
   });
 
   it('builds the six services from one image and starts each only once the infrastructure is healthy', () => {
     const images = new Set<string | undefined>();
     for (const name of SERVICES) {
-      const service = composeServices[name];
+      const service = composeService(name);
       const context = typeof service.build === 'string' ? service.build : service.build?.context;
       expect([name, context]).toEqual([name, '.']);
       images.add(service.image);
@@ -476,7 +488,7 @@ describe('docker-compose.yml', () => {
 
   it('checks each service on the port it serves /healthz on, and publishes only the gateway', () => {
     for (const name of SERVICES) {
-      const service = composeServices[name];
+      const service = composeService(name);
       expect([name, service.healthcheck?.disable ?? false]).toEqual([name, false]);
       expect([name, healthcheckCommand(service)]).toEqual([name, expect.stringContaining(`http://127.0.0.1:${healthPortOf(name)}/healthz`)]);
       const environment = composeEnvironment(service);
@@ -488,7 +500,7 @@ describe('docker-compose.yml', () => {
 
   it('configures each service with the variables it reads, pointing at the compose services', () => {
     for (const name of SERVICES) {
-      const environment = composeEnvironment(composeServices[name]);
+      const environment = composeEnvironment(composeService(name));
       expect([name, [...environment.keys()].filter((key) => !SERVICE_ENV_VARS.has(key))]).toEqual([name, []]);
       expect([name, REQUIRED_ENV_VARS.filter((key) => !environment.has(key))]).toEqual([name, []]);
       expect(environment.get('SOMNUS_MODE')).toBe('distributed');
@@ -496,8 +508,8 @@ describe('docker-compose.yml', () => {
       expect(new URL(environment.get('DATABASE_URL') ?? '').hostname).toBe('postgres');
       expect(new URL(environment.get('REDIS_URL') ?? '').hostname).toBe('redis');
     }
-    expect(composeEnvironment(composeServices['api-gateway']).get('SOMNUS_ADMIN_TOKEN_FILE')).toMatch(/^\/var\/lib\/somnus\//);
-    const power = composeServices.power;
+    expect(composeEnvironment(composeService('api-gateway')).get('SOMNUS_ADMIN_TOKEN_FILE')).toMatch(/^\/var\/lib\/somnus\//);
+    const power = composeService('power');
     const keyDir = composeEnvironment(power).get('SOMNUS_SSH_KEY_DIR');
     expect(keyDir).toBe('/etc/somnus/ssh');
     expect((power.volumes ?? []).some((volume) => typeof volume === 'string' && volume.includes(`:${keyDir}:ro`))).toBe(true);
@@ -507,12 +519,13 @@ describe('docker-compose.yml', () => {
     const declared = new Set(Object.keys(compose.volumes ?? {}));
     const named = Object.values(composeServices)
       .flatMap((service) => service.volumes ?? [])
-      .map((volume) => (typeof volume === 'string' ? volume.split(':')[0] : (volume.source ?? '')))
+      // source:target[:mode]; the source is everything before the first colon.
+      .map((volume) => (typeof volume === 'string' ? volume.replace(/:.*$/s, '') : (volume.source ?? '')))
       .filter((source) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(source));
     expect(named.length).toBeGreaterThan(0);
     expect(named.filter((source) => !declared.has(source))).toEqual([]);
     for (const name of [...INFRASTRUCTURE, 'api-gateway']) {
-      const volumes = composeServices[name].volumes ?? [];
+      const volumes = composeService(name).volumes ?? [];
       expect([name, volumes.length > 0]).toEqual([name, true]);
     }
   });

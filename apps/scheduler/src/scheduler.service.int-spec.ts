@@ -81,10 +81,12 @@ describe('scheduler over the simulated fleet (all-in-one, in-memory bus)', () =>
     await waitFor('the pod to be bound', () => world.fleet.cluster.getPod('default', 'report-1').spec.nodeName !== undefined, 30_000);
 
     const wakes = recorder.of<Payload<typeof WakeNode>>(WakeNode.type);
+    const [wake] = wakes;
     expect(wakes).toHaveLength(1);
-    const woken = [...nodes.values()].find((n) => n.id === wakes[0].data.nodeId)!;
+    const woken = [...nodes.values()].find((n) => n.id === wake?.data.nodeId);
+    if (!woken) throw new Error(`the WakeNode command names no node of the fleet: ${wake?.data.nodeId}`);
     expect(sleeping).toContain(woken.name);
-    expect(wakes[0]).toMatchObject({ actor: 'policy:somnus', subject: woken.id });
+    expect(wake).toMatchObject({ actor: 'policy:somnus', subject: woken.id });
     expect(world.fleet.cluster.getPod('default', 'report-1').spec.nodeName).toBe(woken.name);
     expect(world.packets.some((p) => p.node === woken.name && p.first && p.startedBoot)).toBe(true);
     // The other sleeping node never got a packet.
