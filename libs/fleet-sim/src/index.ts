@@ -15,3 +15,6 @@ export * from './pod-arrival';
 export * from './swf-workload';
 export * from './workload-generator';
 export * from './fleet-simulator';
+export * from './redfish/redfish-documents';
+export * from './redfish/redfish-bmc.emulator';
+export * from './redfish/self-signed-certificate';
