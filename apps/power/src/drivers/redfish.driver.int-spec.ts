@@ -158,6 +158,15 @@ function detailOf(result: DriverResult): string {
     });
   });
 
+  it('adds up the PowerSubsystem supplies\' input watts when the chassis has no EnvironmentMetrics', async () => {
+    const emulator = await bmc({ profile: 'modern', environmentMetrics: false, sensors: { wattsOn: 301 } });
+    const result = await driver().readHardware(nodeOf(emulator), ctx);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.readings.watts).toBe(301);
+    expect(emulator.requests.map((r) => r.path)).toEqual(expect.arrayContaining([expect.stringMatching(/\/PowerSupplies\/Bay2\/Metrics$/)]));
+    expect(emulator.requests.map((r) => r.path)).not.toEqual(expect.arrayContaining([expect.stringMatching(/EnvironmentMetrics$/)]));
+  });
+
   it('reads the allowed ResetType values from @Redfish.ActionInfo on the modern profile', async () => {
     const emulator = await bmc({ profile: 'modern', allowableResetTypes: ['ForceOff', 'PushPowerButton'], systems: [{ id: 'S1', powerState: 'Off' }] });
     detailOf(await driver().wake(nodeOf(emulator), ctx));

@@ -29,7 +29,11 @@ import {
   computerSystemDocument,
   environmentMetricsDocument,
   powerDocument,
+  POWER_SUPPLY_BAYS,
   powerSubsystemDocument,
+  powerSupplyCollectionDocument,
+  powerSupplyDocument,
+  powerSupplyMetricsDocument,
   redfishErrorDocument,
   resetActionInfoDocument,
   serviceRootDocument,
@@ -52,6 +56,8 @@ export interface EmulatedSystemDefinition {
 export interface RedfishBmcEmulatorOptions {
   /** Default `legacy`. */
   readonly profile?: RedfishProfile;
+  /** `modern` only: false serves no EnvironmentMetrics, so watts come from the PowerSubsystem supplies. Default true. */
+  readonly environmentMetrics?: boolean;
   /** PEM key and certificate: serve https. Without them the emulator serves plain http. */
   readonly tls?: { readonly key: string; readonly cert: string };
   /** 0 (default) picks a free port. */
@@ -341,10 +347,18 @@ export class RedfishBmcEmulator {
         [`${chassis}/Power`]: () => powerDocument(view, sensors),
         [`${chassis}/Thermal`]: () => thermalDocument(view, sensors),
       };
+      const environment = this.options.environmentMetrics ?? true;
       const modern: Record<string, () => JsonDocument> = {
-        [chassis]: () => chassisDocument(view, this.profile),
-        [`${chassis}/EnvironmentMetrics`]: () => environmentMetricsDocument(view, sensors),
+        [chassis]: () => chassisDocument(view, this.profile, environment),
+        ...(environment ? { [`${chassis}/EnvironmentMetrics`]: () => environmentMetricsDocument(view, sensors) } : {}),
         [`${chassis}/PowerSubsystem`]: () => powerSubsystemDocument(view),
+        [`${chassis}/PowerSubsystem/PowerSupplies`]: () => powerSupplyCollectionDocument(view),
+        ...Object.fromEntries(
+          POWER_SUPPLY_BAYS.flatMap((bay) => [
+            [`${chassis}/PowerSubsystem/PowerSupplies/${bay}`, () => powerSupplyDocument(view, bay)],
+            [`${chassis}/PowerSubsystem/PowerSupplies/${bay}/Metrics`, () => powerSupplyMetricsDocument(view, bay, sensors)],
+          ]),
+        ),
         [`${chassis}/ThermalSubsystem`]: () => thermalSubsystemDocument(view),
         [`${chassis}/ThermalSubsystem/ThermalMetrics`]: () => thermalMetricsDocument(view, sensors),
       };

@@ -9,6 +9,8 @@ import {
   computerSystemDocument,
   environmentMetricsDocument,
   powerDocument,
+  powerSupplyCollectionDocument,
+  powerSupplyMetricsDocument,
   redfishErrorDocument,
   resetActionInfoDocument,
   serviceRootDocument,
@@ -123,6 +125,15 @@ describe('Redfish emulator documents against the DMTF public-rackmount1 mockup',
     expect(thermal['@odata.type']).toBe('#ThermalMetrics.v1_3_2.ThermalMetrics');
     expect(at(thermal, 'TemperatureReadingsCelsius', 0)).toMatchObject({ Reading: 25, DeviceName: 'Intake' });
     expect(at(thermal, 'TemperatureSummaryCelsius', 'Intake', 'Reading')).toBe(25);
+  });
+
+  it('serves PowerSubsystem supplies and their InputPowerWatts as the mockup does', () => {
+    const supplies = powerSupplyCollectionDocument(system);
+    expect(supplies['@odata.type']).toBe('#PowerSupplyCollection.PowerSupplyCollection');
+    expect(at(supplies, 'Members', 1, '@odata.id')).toMatch(/\/PowerSubsystem\/PowerSupplies\/Bay2$/);
+    const metrics = powerSupplyMetricsDocument(system, 'Bay1', sensors);
+    expect(metrics['@odata.type']).toBe('#PowerSupplyMetrics.v1_2_0.PowerSupplyMetrics');
+    expect(at(metrics, 'InputPowerWatts', 'Reading')).toBe(172);
   });
 
   it('writes error bodies as redfish-error.v1_0_2 requires (code, message, @Message.ExtendedInfo)', () => {

@@ -140,12 +140,17 @@ export function chassisCollectionDocument(systems: readonly Pick<EmulatedSystem,
   return collection('ChassisCollection', 'Chassis Collection', `${SERVICE_ROOT}/Chassis`, systems.map((s) => `${SERVICE_ROOT}/Chassis/${chassisIdOf(s)}`));
 }
 
-export function chassisDocument(system: EmulatedSystem, profile: RedfishProfile): JsonDocument {
+/** `environmentMetrics: false` leaves the modern chassis with PowerSubsystem as its only source of watts. */
+export function chassisDocument(system: EmulatedSystem, profile: RedfishProfile, environmentMetrics = true): JsonDocument {
   const path = `${SERVICE_ROOT}/Chassis/${chassisIdOf(system)}`;
   const schemas =
     profile === 'legacy'
       ? { Thermal: link(`${path}/Thermal`), Power: link(`${path}/Power`) }
-      : { ThermalSubsystem: link(`${path}/ThermalSubsystem`), PowerSubsystem: link(`${path}/PowerSubsystem`), EnvironmentMetrics: link(`${path}/EnvironmentMetrics`) };
+      : {
+          ThermalSubsystem: link(`${path}/ThermalSubsystem`),
+          PowerSubsystem: link(`${path}/PowerSubsystem`),
+          ...(environmentMetrics ? { EnvironmentMetrics: link(`${path}/EnvironmentMetrics`) } : {}),
+        };
   return {
     '@odata.type': '#Chassis.v1_28_0.Chassis',
     Id: chassisIdOf(system),
@@ -224,7 +229,42 @@ export function powerSubsystemDocument(system: EmulatedSystem): JsonDocument {
     Id: 'PowerSubsystem',
     Name: 'Power Subsystem for Chassis',
     CapacityWatts: 800,
+    PowerSupplies: link(`${path}/PowerSupplies`),
     Status: { State: 'Enabled', Health: 'OK' },
+    '@odata.id': path,
+  };
+}
+
+/** Two supply bays sharing the load, as in the mockup (Bay1, Bay2). */
+export const POWER_SUPPLY_BAYS = ['Bay1', 'Bay2'] as const;
+
+export function powerSupplyCollectionDocument(system: EmulatedSystem): JsonDocument {
+  const path = `${SERVICE_ROOT}/Chassis/${chassisIdOf(system)}/PowerSubsystem/PowerSupplies`;
+  return collection('PowerSupplyCollection', 'Power Supply Collection', path, POWER_SUPPLY_BAYS.map((bay) => `${path}/${bay}`));
+}
+
+export function powerSupplyDocument(system: EmulatedSystem, bay: string): JsonDocument {
+  const path = `${SERVICE_ROOT}/Chassis/${chassisIdOf(system)}/PowerSubsystem/PowerSupplies/${bay}`;
+  return {
+    '@odata.type': '#PowerSupply.v1_6_0.PowerSupply',
+    Id: bay,
+    Name: `Power Supply ${bay}`,
+    PowerCapacityWatts: 400,
+    Status: { State: 'Enabled', Health: 'OK' },
+    Metrics: link(`${path}/Metrics`),
+    '@odata.id': path,
+  };
+}
+
+/** Each bay's input power: the machine's draw split evenly over the bays. */
+export function powerSupplyMetricsDocument(system: EmulatedSystem, bay: string, sensors: EmulatedSensors): JsonDocument {
+  const path = `${SERVICE_ROOT}/Chassis/${chassisIdOf(system)}/PowerSubsystem/PowerSupplies/${bay}/Metrics`;
+  return {
+    '@odata.type': '#PowerSupplyMetrics.v1_2_0.PowerSupplyMetrics',
+    Id: 'Metrics',
+    Name: `Metrics for Power Supply ${bay}`,
+    Status: { State: 'Enabled', Health: 'OK' },
+    InputPowerWatts: { Reading: sensors.watts / POWER_SUPPLY_BAYS.length, DataSourceUri: `${SERVICE_ROOT}/Chassis/${chassisIdOf(system)}/Sensors/${bay}InputPower` },
     '@odata.id': path,
   };
 }
