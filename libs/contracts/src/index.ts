@@ -6,3 +6,4 @@ export * from './catalogue';
 export * from './validation';
 export * from './node-protocol';
 export * from './invariants';
+export * from './http';
