@@ -23,13 +23,16 @@ import { gatewayMigrations } from './persistence/migrations';
 /** The edge: REST API, tokens and roles, one error shape, OpenAPI, health and metrics. */
 export class ApiGatewayModule {}
 
+/** Every controller of the gateway; the route table test checks each route against the HTTP contracts. */
+export const GATEWAY_CONTROLLERS = [DashboardController, EdgeController, NodesController, NodeActionsController, SchedulingController, EnergyController, FleetController, AuditController, TokensController];
+
 export const apiGatewayService: ServiceDescriptor = {
   name: 'api-gateway',
   entities: [ApiTokenEntity],
   migrations: gatewayMigrations,
   module: (infrastructure) =>
     serviceModule(ApiGatewayModule, infrastructure, {
-      controllers: [DashboardController, EdgeController, NodesController, NodeActionsController, SchedulingController, EnergyController, FleetController, AuditController, TokensController],
+      controllers: GATEWAY_CONTROLLERS,
       providers: [
         ApiTokensService,
         AdminTokenBootstrap,

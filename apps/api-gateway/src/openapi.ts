@@ -1,17 +1,17 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { openApiDocument } from '@somnus/contracts';
 
-/** Serves the OpenAPI document at /api/docs (page) and /api/docs-json (document). */
+export const OPENAPI_PAGE_PATH = 'api/docs';
+export const OPENAPI_JSON_PATH = 'api/docs-json';
+
+/**
+ * Serves the OpenAPI document at /api/docs (page) and /api/docs-json (document). The document is written from
+ * the HTTP contracts in libs/contracts/src/http, not from decorators, so it is the same one `npm run catalogue`
+ * writes to docs/openapi.json; the route table test keeps the controllers and the contracts in step.
+ */
 export function serveOpenApi(app: INestApplication): void {
-  const config = new DocumentBuilder()
-    .setTitle('Somnus API')
-    .setDescription(
-      'Somnus keeps machines asleep until work needs them. Every endpoint except /healthz, /readyz and /metrics needs ' +
-        '"Authorization: Bearer <token>"; GET needs role read, changes need operate, tokens need admin. Errors share one shape: ' +
-        '{"error":{"status","code","message","details","correlationId"}}. Send X-Correlation-Id to follow a request into the audit trail.',
-    )
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'api/docs-json' });
+  // Swagger's types describe OpenAPI 3.0; the document is 3.1, which its page (swagger-ui 5) renders.
+  const document = openApiDocument() as unknown as OpenAPIObject;
+  SwaggerModule.setup(OPENAPI_PAGE_PATH, app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH });
 }

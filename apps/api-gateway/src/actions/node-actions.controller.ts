@@ -1,21 +1,14 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
-import { DrainNode, GetNode, SetMaintenance, WakeNode } from '@somnus/contracts';
+import { DrainNode, GetNode, maintenanceBodySchema, nodeActionBodySchema, SetMaintenance, WakeNode } from '@somnus/contracts';
 import { notFound } from '../http/api-error';
 import { BusClient } from '../http/bus-client';
 import { SomnusRequest } from '../http/request-context';
 import { validate } from '../http/zod-validation';
 
-const actionBody = z.object({ reason: z.string().min(1).max(500).optional() }).strict().default({});
-const maintenanceBody = z.object({ maintenance: z.boolean(), reason: z.string().min(1).max(500) }).strict();
-
 /**
  * What an operator asks of a node. Wake goes to the power service; sleep goes to lifecycle, which runs the
  * safety checks, drains the node and then asks power to suspend it. A refusal is a 409 with the reason.
  */
-@ApiTags('nodes')
-@ApiBearerAuth()
 @Controller('api/v1/nodes/:idOrName')
 export class NodeActionsController {
   constructor(private readonly bus: BusClient) {}
@@ -32,9 +25,8 @@ export class NodeActionsController {
 
   @Post('wake')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Wake a node (operate). 202 once power accepted it (follow it in GET /api/v1/nodes/{id}); 409 with the reason when refused.' })
   async wake(@Param('idOrName') idOrName: string, @Body() body: unknown, @Req() request: SomnusRequest) {
-    const { reason } = validate(actionBody, body ?? {}, 'body');
+    const { reason } = validate(nodeActionBodySchema, body ?? {}, 'body');
     const nodeId = await this.nodeId(idOrName, request);
     const outcome = await this.bus.command(WakeNode, { nodeId, reason: this.reason('wake', request, reason) }, request, nodeId);
     return { nodeId, action: 'wake', ...(outcome.status === 'accepted' ? { commandId: outcome.commandId } : {}), status: 'accepted' };
@@ -42,9 +34,8 @@ export class NodeActionsController {
 
   @Post('sleep')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Drain a node and put it to sleep (operate). 409 with the safety check that refused it (critical tier, headroom, disruption budget, ...).' })
   async sleep(@Param('idOrName') idOrName: string, @Body() body: unknown, @Req() request: SomnusRequest) {
-    const { reason } = validate(actionBody, body ?? {}, 'body');
+    const { reason } = validate(nodeActionBodySchema, body ?? {}, 'body');
     const nodeId = await this.nodeId(idOrName, request);
     const outcome = await this.bus.command(DrainNode, { nodeId, reason: this.reason('sleep', request, reason), thenSleep: true }, request, nodeId);
     return { nodeId, action: 'sleep', ...(outcome.status === 'accepted' ? { commandId: outcome.commandId } : {}), status: 'accepted' };
@@ -52,9 +43,8 @@ export class NodeActionsController {
 
   @Post('maintenance')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Hold a node in maintenance (automation never touches it) or release it (operate).' })
   async maintenance(@Param('idOrName') idOrName: string, @Body() body: unknown, @Req() request: SomnusRequest) {
-    const { maintenance, reason } = validate(maintenanceBody, body, 'body');
+    const { maintenance, reason } = validate(maintenanceBodySchema, body, 'body');
     const nodeId = await this.nodeId(idOrName, request);
     const outcome = await this.bus.command(SetMaintenance, { nodeId, maintenance, reason: this.reason(maintenance ? 'maintenance' : 'release', request, reason) }, request, nodeId);
     return outcome.status === 'done' ? outcome.result : { nodeId, status: 'accepted', commandId: outcome.commandId };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
-import { ApiRole, Cause, TokenIssued, TokenRevoked } from '@somnus/contracts';
+import { ApiRole, Cause, IssuedToken, TokenIssued, TokenRevoked, TokenSummary } from '@somnus/contracts';
 import { ServiceStore } from '@somnus/persistence';
 import { SERVICE_STORE } from '@somnus/runtime';
 import { ApiTokenEntity } from '../persistence/api-token.entity';
@@ -27,14 +27,6 @@ export interface Caller {
   role: ApiRole;
 }
 
-export interface IssuedToken {
-  id: string;
-  name: string;
-  role: ApiRole;
-  createdAt: string;
-  /** Shown once; only its hash is kept. */
-  token: string;
-}
 
 export class TokenNameTakenError extends Error {}
 
@@ -71,7 +63,7 @@ export class ApiTokensService {
     return { id, name, role, createdAt: createdAt.toISOString(), token: secret };
   }
 
-  async list(): Promise<{ id: string; name: string; role: ApiRole; createdAt: string; createdBy: string; revokedAt: string | null }[]> {
+  async list(): Promise<TokenSummary[]> {
     const tokens = await this.tokens.find({ order: { createdAt: 'ASC' } });
     return tokens.map((t) => ({ id: t.id, name: t.name, role: t.role, createdAt: t.createdAt.toISOString(), createdBy: t.createdBy, revokedAt: t.revokedAt?.toISOString() ?? null }));
   }

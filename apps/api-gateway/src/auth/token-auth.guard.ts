@@ -19,11 +19,11 @@ export class TokenAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<SomnusRequest>();
     const header = request.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) {
+    const secret = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!secret) {
       throw new ApiError(HttpStatus.UNAUTHORIZED, 'unauthenticated', 'send your API token in the Authorization header, as Bearer followed by the token; the first admin token is in the file named in the start banner');
     }
-    const caller = await this.tokens.authenticate(match[1]);
+    const caller = await this.tokens.authenticate(secret);
     if (!caller) throw new ApiError(HttpStatus.UNAUTHORIZED, 'unauthenticated', 'this API token is unknown or revoked');
     const needed: ApiRole = this.reflector.getAllAndOverride<ApiRole>(REQUIRED_ROLE, targets) ?? (['GET', 'HEAD'].includes(request.method) ? 'read' : 'operate');
     if (!roleAllows(caller.role, needed)) {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../auth/roles.decorator';
 
 /** The page, read once: it sits beside this file both in the source tree (tools/register.js, jest) and in the image. */
@@ -10,7 +9,7 @@ export const DASHBOARD_HTML = readFileSync(join(__dirname, 'dashboard.html'), 'u
 
 function inlineHashes(html: string, tag: 'script' | 'style'): string {
   const blocks = [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))];
-  return blocks.map(([, body]) => `'sha256-${createHash('sha256').update(body).digest('base64')}'`).join(' ');
+  return blocks.map(([, body = '']) => `'sha256-${createHash('sha256').update(body).digest('base64')}'`).join(' ');
 }
 
 /**
@@ -32,7 +31,6 @@ export const DASHBOARD_CONTENT_SECURITY_POLICY = [
  * The dashboard: one self-contained page. It needs no token to load; it asks the operator for one and calls
  * the JSON API with it, so what it shows is exactly what that token may read.
  */
-@ApiExcludeController()
 @Public()
 @Controller()
 export class DashboardController {

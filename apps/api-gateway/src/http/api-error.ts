@@ -1,8 +1,12 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { ApiErrorResponse } from '@somnus/contracts';
 
-/** The one JSON error shape of the API: `{ "error": { status, code, message, details?, correlationId } }`. */
+/**
+ * The one JSON error shape of the API, as the contracts declare it (libs/contracts/src/http/error.schema.ts);
+ * the exception filter adds the correlation id on the way out.
+ */
 export interface ApiErrorBody {
-  error: { status: number; code: string; message: string; details?: string[]; correlationId?: string };
+  error: Omit<ApiErrorResponse['error'], 'correlationId'> & { correlationId?: string };
 }
 
 export class ApiError extends HttpException {

@@ -1,12 +1,10 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SERVICE_INFRASTRUCTURE, ServiceInfrastructure } from '@somnus/runtime';
 import { Public } from '../auth/roles.decorator';
 import { GatewayMetrics } from './gateway.metrics';
 
 /** The unauthenticated edge: liveness, readiness with each dependency's state, Prometheus metrics. */
-@ApiExcludeController()
 @Public()
 @Controller()
 export class EdgeController {
