@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CATALOGUE } from '@somnus/contracts';
+import { CATALOGUE, openApiDocument } from '@somnus/contracts';
 import { asyncApiDocument, catalogueMarkdown, withCatalogue } from './catalogue';
 
 const root = resolve(__dirname, '../../..');
@@ -13,6 +13,10 @@ describe('the subject catalogue', () => {
 
   it('in docs/asyncapi.json is the one generated from the contracts', () => {
     expect(JSON.parse(readFileSync(resolve(root, 'docs/asyncapi.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(asyncApiDocument())));
+  });
+
+  it('in docs/openapi.json is the OpenAPI document generated from the HTTP contracts (run `npm run catalogue` after changing them)', () => {
+    expect(JSON.parse(readFileSync(resolve(root, 'docs/openapi.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });
 
   it('lists every subject once, and no two messages share a subject or a type', () => {
