@@ -16,6 +16,7 @@ import { SshKeyStore } from './drivers/ssh-key-store.port';
 import { WakeOnLanDriver } from './drivers/wake-on-lan.driver';
 import { ScriptPowerDriver } from './drivers/script.driver';
 import { WebhookPowerDriver } from './drivers/webhook.driver';
+import { RedfishPowerDriver } from './drivers/redfish.driver';
 import { DirectorySecretStore, type SecretStore } from './drivers/secret-store';
 import { PowerConfig } from './config/power.config';
 import { kubernetesReadiness } from './kubernetes/kubernetes-ready.adapter';
@@ -59,6 +60,7 @@ export function createPowerActuation(options: PowerActuationOptions): PowerActua
     ssh,
     new ScriptPowerDriver({ secrets }),
     new WebhookPowerDriver({ secrets, clock }),
+    new RedfishPowerDriver({ secrets }),
   ]);
   const limits = new PowerRateLimits(config.limits, () => clock.now());
   const locks = new NodeActionLocks();
