@@ -2,7 +2,7 @@
 // drains that go through (cordon, evict, pods rescheduled elsewhere, sleep asked for), drains each safety
 // check refuses (recorded in the node's history), idle detection, and the same drain on real NATS + Postgres.
 import { createEnvelope, GetNodeState, MessageDefinition, newMessageId, NodeSlept, NodeWaking, NodeWoke, ReplyOf } from '@somnus/contracts';
-import { JetStreamBus, MemoryBus, removeJetStreamNamespace } from '@somnus/bus';
+import { MemoryBus, removeJetStreamNamespace } from '@somnus/bus';
 import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName } from '@somnus/testing';
 import { replicaPod, Scenario, startScenario, until } from './testing/lifecycle-scenario';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeSleeping, NodeSlept, NodeWakeFailed, NodeWaking, NodeWoke, PowerActionRefused, SleepNode, WakeNode } from '@somnus/contracts';
-import { JetStreamBus, MemoryBus, MessageBus, removeJetStreamNamespace } from '@somnus/bus';
+import { MemoryBus, MessageBus, removeJetStreamNamespace } from '@somnus/bus';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
 import { catalogue, createTestDatabase, describeWithServices, message as command, realServices, TestDatabase, uniqueName, waitFor } from '@somnus/testing';
 import { inventoryService } from '@somnus/inventory';

@@ -2,7 +2,7 @@
 // stops (host.close()) or dies without a word (its lease left to expire), another takes over in bounded time.
 import { Client } from 'pg';
 import { Host, loadRuntimeConfig, startHost } from '@somnus/runtime';
-import { JetStreamBus, removeJetStreamNamespace } from '@somnus/bus';
+import { removeJetStreamNamespace } from '@somnus/bus';
 import { createTestDatabase, describeWithServices, realServices, TestDatabase, uniqueName, waitFor } from '@somnus/testing';
 import { createSchedulerService } from '../scheduler.module';
 import { DecisionLoop } from '../decisions/decision-loop';
