@@ -17,6 +17,7 @@ import { WakeOnLanDriver } from './drivers/wake-on-lan.driver';
 import { ScriptPowerDriver } from './drivers/script.driver';
 import { WebhookPowerDriver } from './drivers/webhook.driver';
 import { RedfishPowerDriver } from './drivers/redfish.driver';
+import { IpmiPowerDriver } from './drivers/ipmi.driver';
 import { DirectorySecretStore, type SecretStore } from './drivers/secret-store';
 import { PowerConfig } from './config/power.config';
 import { kubernetesReadiness } from './kubernetes/kubernetes-ready.adapter';
@@ -61,6 +62,7 @@ export function createPowerActuation(options: PowerActuationOptions): PowerActua
     new ScriptPowerDriver({ secrets }),
     new WebhookPowerDriver({ secrets, clock }),
     new RedfishPowerDriver({ secrets }),
+    new IpmiPowerDriver({ secrets }),
   ]);
   const limits = new PowerRateLimits(config.limits, () => clock.now());
   const locks = new NodeActionLocks();
